@@ -1,0 +1,90 @@
+"""Plain data passed between the layers.
+
+Every layer (sources, cleaning, indexing, search, web) speaks in these frozen
+dataclasses, so no layer leaks its library's types into another: the search
+engine can be swapped without touching cleaning or the web front end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """Bytes as read from a source, with where and when they came from.
+
+    ``meta`` carries fields a structured source already knows (a JSON Lines
+    record's ``title``/``date``/``url``); they win over what cleaning guesses.
+    """
+
+    content: bytes
+    location: str  # absolute file path or URL the bytes were read from
+    fetched_at: datetime  # timezone-aware
+    content_type: str | None = None  # "text/html", "text/plain", ...
+    charset: str | None = None  # declared by the transport (HTTP header), if any
+    url: str | None = None  # the article's URL when known (final URL after redirects)
+    key: str | None = None  # identity override (JSON Lines id); else derived from url/location
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A block cleaning dropped, and why: shown to users under "show removed"."""
+
+    text: str
+    category: str  # e.g. "comments", "caption", "newsletter", "share", "nav", "related", "contributors"
+    rule: str  # the name of the rule that matched
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article: what gets indexed, one document per paragraph."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    summary: str | None = None
+    published: datetime | None = None  # timezone-aware when set
+    source: str | None = None  # publisher name, else the URL's domain
+    url: str | None = None
+    contributors: str | None = None
+    removed: tuple[Removed, ...] = ()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an indexed article came from; shown on every hit."""
+
+    location: str
+    fetched_at: datetime
+    content_type: str | None
+    content_hash: str  # sha256 of the raw bytes
+    cleaner_version: str
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the index holds it: the cleaned article plus identity."""
+
+    id: str
+    key: str  # canonical URL, normalised path, or JSON Lines id
+    article: Article
+    provenance: Provenance
+    fingerprints: tuple[str, ...] = ()  # one per paragraph, same order
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    paragraphs: int
+    sources: int
+    index_bytes: int
+    schema_version: int
+    last_commit: datetime | None = None
