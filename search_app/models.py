@@ -40,7 +40,9 @@ class Removed:
     """A block cleaning dropped, and why: shown to users under "show removed"."""
 
     text: str
-    category: str  # e.g. "comments", "caption", "newsletter", "share", "nav", "related", "contributors"
+    category: (
+        str  # e.g. "comments", "caption", "newsletter", "share", "nav", "related", "contributors"
+    )
     rule: str  # the name of the rule that matched
 
 
@@ -88,3 +90,104 @@ class IndexStats:
     index_bytes: int
     schema_version: int
     last_commit: datetime | None = None
+
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search as the user asked for it; the web layer builds one from a request."""
+
+    q: str
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None  # "2011", "2011-07" or "2011-07-13"
+    date_to: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ParagraphHit:
+    position: int
+    text: str  # the shown fragment as plain text
+    highlight: str  # the same fragment as HTML: escaped text and <mark> elements only
+    score: float
+    also_in: tuple[ArticleRef, ...] = ()  # other articles with this paragraph word for word
+    duplicate_of: ArticleRef | None = None  # shown already under that article above
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: datetime | None
+    score: float
+    paragraphs: tuple[ParagraphHit, ...]
+    matching_paragraphs: int  # all paragraphs of the article that match
+
+    @property
+    def more(self) -> int:
+        return max(0, self.matching_paragraphs - len(self.paragraphs))
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class TimelineBucket:
+    label: str  # "2011" or "2011-07"
+    date_from: str
+    date_to: str
+    count: int  # matching articles
+
+
+@dataclass(frozen=True)
+class TermInfo:
+    """How one query word was understood: for "explain" and highlighting."""
+
+    word: str
+    stem: str
+    field: str
+    matched: tuple[str, ...]  # index terms it matched (several for prefix and fuzzy)
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    request: SearchRequest
+    total_articles: int
+    total_paragraphs: int
+    page: int
+    per_page: int
+    pages: int
+    took_ms: float
+    results: tuple[ArticleResult, ...]
+    facets: dict[str, tuple[FacetValue, ...]]
+    timeline: tuple[TimelineBucket, ...]
+    timeline_unit: str  # "year" or "month"
+    suggestion: str | None
+    parsed_query: str
+    terms: tuple[TermInfo, ...]
+    relaxed: bool = False  # results are partial matches: not every word was found
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article page: the stored article plus where a query's terms hit it."""
+
+    stored: StoredArticle
+    highlights: tuple[str, ...]  # one HTML string per paragraph (escaped; <mark> on hits)
+    hit_positions: tuple[int, ...]  # paragraphs that match the query

@@ -1,0 +1,420 @@
+"""The Whoosh index: schema, open/create, the one writer, and statistics.
+
+This is the only module that writes to Whoosh. Each paragraph is a document
+(so a hit points at the exact paragraph), and each article has one extra
+document (``kind="a"``) that stores what belongs to the article as a whole:
+title, summary, provenance, removed blocks. Both kinds of an article are
+replaced in one commit, so a reader never sees a mix of old and new.
+
+Layout of an index folder::
+
+    index/
+      whoosh/      Whoosh segment files
+      raw.sqlite   the raw store (store.py)
+      meta.json    schema version
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import writing
+from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+
+from .analysis import news_analyzer, plain_analyzer
+from .models import Article, IndexStats, Provenance, Removed, StoredArticle
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or the analyzer changes in a way old indexes can't serve;
+# opening an index of another version asks the user to run `reindex`.
+SCHEMA_VERSION = 1
+
+WHOOSH_DIR = "whoosh"
+META_FILE = "meta.json"
+STORE_FILE = "raw.sqlite"
+LOCK_FILE = "write.lock"
+PENDING_FILE = "commit.pending"
+
+# A searcher opened while another process commits can lose a race with the
+# merge that deletes segment files (FileNotFoundError). The next try reads the
+# new table of contents and succeeds; five tries cover even a busy writer.
+OPEN_RETRIES = 5
+
+
+class IndexError_(Exception):
+    """Base of the index errors a user can act on; the message says what to do."""
+
+
+class IndexNotFound(IndexError_):
+    pass
+
+
+class SchemaMismatch(IndexError_):
+    pass
+
+
+class IndexBusy(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+def make_schema() -> Schema:
+    """One schema for both document kinds; a field a kind doesn't use stays empty."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        article_id=ID(stored=True, sortable=True),
+        position=NUMERIC(stored=True, sortable=True),
+        text=TEXT(analyzer=news_analyzer(), stored=True, phrase=True, spelling=True),
+        title=TEXT(analyzer=news_analyzer(), phrase=True),
+        source=TEXT(analyzer=plain_analyzer(), phrase=True),
+        source_key=ID(stored=True, sortable=True),
+        date=DATETIME(stored=True, sortable=True),
+        year=NUMERIC(stored=True, sortable=True),
+        month=ID(stored=True, sortable=True),
+        fingerprint=ID(stored=True, sortable=True),
+        content_hash=ID(stored=True),
+        key=ID(stored=True),
+        data=STORED(),
+    )
+
+
+def paragraph_doc_id(article_id: str, position: int) -> str:
+    return f"{article_id}/p{position}"
+
+
+def _read_meta(root: Path) -> dict[str, Any]:
+    try:
+        return json.loads((root / META_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(
+            f"{root / META_FILE} is unreadable ({exc}); run `search-app reindex`"
+        ) from exc
+
+
+def _write_meta(root: Path) -> None:
+    tmp = root / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}), encoding="utf-8")
+    os.replace(tmp, root / META_FILE)
+
+
+def _whoosh_exists(root: Path) -> bool:
+    wdir = root / WHOOSH_DIR
+    return wdir.is_dir() and whoosh_index.exists_in(str(wdir))
+
+
+def _article_doc(stored: StoredArticle) -> dict[str, Any]:
+    art = stored.article
+    data = {
+        "title": art.title,
+        "summary": art.summary,
+        "source": art.source,
+        "url": art.url,
+        "contributors": art.contributors,
+        "published": art.published.isoformat() if art.published else None,
+        "removed": [asdict(r) for r in art.removed],
+        "provenance": {
+            **asdict(stored.provenance),
+            "fetched_at": stored.provenance.fetched_at.isoformat(),
+        },
+        "paragraphs": len(art.paragraphs),
+    }
+    doc: dict[str, Any] = {
+        "id": stored.id,
+        "kind": "a",
+        "article_id": stored.id,
+        "key": stored.key,
+        "content_hash": stored.provenance.content_hash,
+        "source_key": _source_key(art),
+        "data": json.dumps(data, ensure_ascii=False),
+    }
+    if art.published:
+        doc["date"] = _naive_utc(art.published)
+    return doc
+
+
+def _source_key(article: Article) -> str:
+    return (article.source or "unknown").strip() or "unknown"
+
+
+def _naive_utc(dt: datetime) -> datetime:
+    """Whoosh's DATETIME wants naive datetimes: store UTC."""
+    if dt.tzinfo is None:
+        return dt
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def _paragraph_docs(stored: StoredArticle) -> Iterator[dict[str, Any]]:
+    art = stored.article
+    common: dict[str, Any] = {
+        "kind": "p",
+        "article_id": stored.id,
+        "title": art.title,
+        "source": art.source or "",
+        "source_key": _source_key(art),
+    }
+    if art.published:
+        common["date"] = _naive_utc(art.published)
+        common["year"] = art.published.year
+        common["month"] = f"{art.published.year:04d}-{art.published.month:02d}"
+    for position, text in enumerate(art.paragraphs):
+        doc = dict(common)
+        doc["id"] = paragraph_doc_id(stored.id, position)
+        doc["position"] = position
+        doc["text"] = text
+        if position < len(stored.fingerprints):
+            doc["fingerprint"] = stored.fingerprints[position]
+        yield doc
+
+
+def article_from_stored_fields(fields: dict[str, Any], paragraphs: list[str]) -> StoredArticle:
+    """Rebuild a StoredArticle from the article document and its paragraphs."""
+    data = json.loads(fields["data"])
+    prov = data["provenance"]
+    published = datetime.fromisoformat(data["published"]) if data.get("published") else None
+    article = Article(
+        title=data["title"],
+        paragraphs=tuple(paragraphs),
+        summary=data.get("summary"),
+        published=published,
+        source=data.get("source"),
+        url=data.get("url"),
+        contributors=data.get("contributors"),
+        removed=tuple(Removed(**r) for r in data.get("removed", [])),
+    )
+    provenance = Provenance(
+        location=prov["location"],
+        fetched_at=datetime.fromisoformat(prov["fetched_at"]),
+        content_type=prov.get("content_type"),
+        content_hash=prov["content_hash"],
+        cleaner_version=prov["cleaner_version"],
+    )
+    return StoredArticle(
+        id=fields["article_id"], key=fields["key"], article=article, provenance=provenance
+    )
+
+
+class IndexWriter:
+    """A batch of changes that becomes visible to searchers all at once, on commit."""
+
+    def __init__(self, writer: writing.IndexWriter) -> None:
+        self._writer = writer
+        self.added = 0
+        self.deleted = 0
+
+    def put(self, stored: StoredArticle) -> None:
+        """Add or replace an article and all of its paragraphs."""
+        self._writer.delete_by_term("article_id", stored.id)
+        self._writer.add_document(**_article_doc(stored))
+        for doc in _paragraph_docs(stored):
+            self._writer.add_document(**doc)
+        self.added += 1
+
+    def delete(self, article_id: str) -> None:
+        self._writer.delete_by_term("article_id", article_id)
+        self.deleted += 1
+
+
+class ParagraphIndex:
+    """An index folder: the Whoosh index plus its schema version."""
+
+    def __init__(self, root: Path, ix: whoosh_index.Index) -> None:
+        self.root = root
+        self.ix = ix
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / STORE_FILE
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str], create: bool = False) -> ParagraphIndex:
+        """Open the index in ``root``; with ``create`` make it if it isn't there.
+
+        Raises IndexNotFound, SchemaMismatch or IndexCorrupt with a message
+        that says which command fixes it.
+        """
+        root = Path(root)
+        if not _whoosh_exists(root):
+            if not create:
+                raise IndexNotFound(
+                    f"no index in {root}; create one with `search-app ingest SOURCE --index {root}`"
+                )
+            return cls.create(root)
+        version = _read_meta(root).get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"the index in {root} has schema version {version}, this version of "
+                f"Article Search needs {SCHEMA_VERSION}: run `search-app reindex --index {root}`"
+            )
+        try:
+            ix = _retry_open(lambda: whoosh_index.open_dir(str(root / WHOOSH_DIR)))
+        except (OSError, EOFError, ValueError, KeyError) as exc:
+            raise IndexCorrupt(
+                f"the index in {root} cannot be opened ({exc.__class__.__name__}: {exc}); "
+                f"run `search-app reindex --index {root}` to rebuild it from the raw store"
+            ) from exc
+        return cls(root, ix)
+
+    @classmethod
+    def create(cls, root: str | os.PathLike[str]) -> ParagraphIndex:
+        """Make a new, empty index in ``root`` (an existing one there is replaced)."""
+        root = Path(root)
+        (root / WHOOSH_DIR).mkdir(parents=True, exist_ok=True)
+        storage = FileStorage(str(root / WHOOSH_DIR))
+        ix = storage.create_index(make_schema())
+        _write_meta(root)
+        log.info("created index in %s", root)
+        return cls(root, ix)
+
+    @contextmanager
+    def exclusive(self, timeout: float = 60.0) -> Iterator[None]:
+        """Hold the folder's write lock: one writing process at a time.
+
+        An OS lock (flock) rather than Whoosh's own, because a flush covers the
+        index commit *and* the raw-store commit; the kernel drops it when a
+        process dies, so a killed ingest never leaves a stale lock behind.
+        """
+        path = self.root / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy(
+                            f"another process is writing to the index in {self.root} and did "
+                            f"not finish within {timeout:g} s; try again when it is done"
+                        ) from None
+                    time.sleep(0.1)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    @property
+    def pending(self) -> bool:
+        """True when a flush was cut off between the index and the store commits."""
+        return (self.root / PENDING_FILE).exists()
+
+    def set_pending(self, value: bool) -> None:
+        path = self.root / PENDING_FILE
+        if value:
+            with open(path, "w") as fh:
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            path.unlink(missing_ok=True)
+
+    @contextmanager
+    def writer(self, timeout: float = 60.0, replace_all: bool = False) -> Iterator[IndexWriter]:
+        """The index's one writer; commits when the block ends without error.
+
+        Waits up to ``timeout`` seconds for another writer (another process's
+        ingest) to finish. With ``replace_all`` the commit swaps the whole
+        index for what this batch added, atomically (used by reindex).
+        """
+        try:
+            w = self.ix.writer(timeout=timeout, delay=0.25)
+        except whoosh_index.LockError:
+            raise IndexBusy(
+                f"another process is writing to the index in {self.root} and did not finish "
+                f"within {timeout:g} s; try again when it is done"
+            ) from None
+        session = IndexWriter(w)
+        try:
+            yield session
+        except BaseException:
+            w.cancel()
+            raise
+        mergetype = writing.CLEAR if replace_all else None
+        w.commit(mergetype=mergetype)
+        log.info("committed: %d articles put, %d deleted", session.added, session.deleted)
+
+    def article_hashes(self) -> dict[str, str]:
+        """article id -> content hash of every article in the index."""
+        out: dict[str, str] = {}
+        with self.ix.searcher() as s:
+            for fields in s.documents(kind="a"):
+                out[fields["article_id"]] = fields.get("content_hash", "")
+        return out
+
+    def get_article(self, article_id: str) -> StoredArticle | None:
+        with self.ix.searcher() as s:
+            return read_article(s, article_id)
+
+    def stats(self) -> IndexStats:
+        with self.ix.searcher() as s:
+            articles = s.doc_frequency("kind", "a")
+            paragraphs = s.doc_frequency("kind", "p")
+            sources = len(list(s.lexicon("source_key")))
+        size = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+        return IndexStats(
+            articles=articles,
+            paragraphs=paragraphs,
+            sources=sources,
+            index_bytes=size,
+            schema_version=SCHEMA_VERSION,
+            last_commit=datetime.fromtimestamp(self.ix.last_modified(), UTC),
+        )
+
+    def generation(self) -> int:
+        return self.ix.latest_generation()
+
+    def optimize(self) -> None:
+        """Merge all segments into one: faster searches after a large ingest."""
+        self.ix.optimize()
+
+
+def read_article(searcher: Any, article_id: str) -> StoredArticle | None:
+    """An article with its paragraphs in order, from an open Whoosh searcher."""
+    fields = searcher.document(id=article_id)
+    if not fields or fields.get("kind") != "a":
+        return None
+    docs = list(searcher.documents(article_id=article_id, kind="p"))
+    docs.sort(key=lambda d: d["position"])
+    stored = article_from_stored_fields(fields, [d["text"] for d in docs])
+    return StoredArticle(
+        id=stored.id,
+        key=stored.key,
+        article=stored.article,
+        provenance=stored.provenance,
+        fingerprints=tuple(d.get("fingerprint", "") for d in docs),
+    )
+
+
+def _retry_open(opener):  # type: ignore[no-untyped-def]
+    """Run ``opener`` again when it loses the race with a concurrent merge."""
+    for attempt in range(OPEN_RETRIES):
+        try:
+            return opener()
+        except FileNotFoundError:
+            if attempt == OPEN_RETRIES - 1:
+                raise
+            log.debug("segment vanished while opening; retrying (%d)", attempt + 1)
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def retry_open(opener):  # type: ignore[no-untyped-def]
+    """Public alias used by the search layer for refreshing searchers."""
+    return _retry_open(opener)

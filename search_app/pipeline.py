@@ -1,0 +1,434 @@
+"""Source -> clean -> store -> index: the one path every ingest takes.
+
+The CLI, the HTTP API and `reindex` all come through here, so an article is
+identified, cleaned, stored and indexed the same way whichever door it came in.
+
+Changes are written in batches. Each batch is one index commit followed by one
+raw-store commit, under the folder's write lock; a marker file between the two
+tells the next writer to reconcile the index with the store if a crash fell in
+between. Searchers see a batch all at once or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import cleaning
+from .indexing import ParagraphIndex, SchemaMismatch
+from .models import Article, Provenance, RawDocument, StoredArticle
+from .sources import SourceFailure, SourceOptions, read_sources
+from .store import RawStore
+
+log = logging.getLogger(__name__)
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How an ingest runs; one object instead of a long keyword list."""
+
+    prune: bool = False
+    batch_size: int = 500  # articles per commit: bounds memory and the loss on a crash
+    batch_seconds: float = 5.0  # commit at least this often, so searches see progress
+    writer_timeout: float = 60.0
+    rules: cleaning.Rules | None = None
+    sources: SourceOptions = field(default_factory=SourceOptions)
+
+
+@dataclass(frozen=True)
+class Failure:
+    location: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; the CLI prints it and the API returns it."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"location": f.location, "reason": f.reason} for f in self.failed],
+            "article_ids": self.article_ids,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+Progress = Callable[[int, str], None]  # (documents seen so far, current location)
+
+
+def article_id_for(key: str, literal: bool = False) -> str:
+    """A URL-safe id: the key itself when it is a short safe token (a JSON Lines id)."""
+    if literal and _SAFE_ID.match(key):
+        return key
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def identity_key(raw: RawDocument, article: Article) -> tuple[str, bool]:
+    """(key, literal): the explicit key, else the canonical URL, else the source path."""
+    if raw.key:
+        return raw.key, True
+    if article.url:
+        return article.url, False
+    if raw.url:
+        return raw.url, False
+    return raw.location, False
+
+
+def _parse_date(value: object) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _source_name(raw: RawDocument, article: Article) -> str | None:
+    if isinstance(raw.meta.get("source"), str) and raw.meta["source"].strip():
+        return raw.meta["source"].strip()
+    if article.source:
+        return article.source
+    url = article.url or raw.url
+    if url:
+        host = urlsplit(url).hostname or ""
+        return host.removeprefix("www.") or None
+    if "#" in raw.location:  # a JSON Lines record: the collection's file name
+        stem = Path(raw.location.split("#", 1)[0]).name
+        return re.sub(r"\.jsonl(\.gz)?$|\.json-lines$", "", stem) or None
+    return None
+
+
+def apply_meta(raw: RawDocument, article: Article) -> Article:
+    """Fields a structured source states outright win over what cleaning guessed."""
+    from dataclasses import replace
+
+    meta = raw.meta
+    title = meta.get("title") if isinstance(meta.get("title"), str) else None
+    published = _parse_date(meta.get("date")) or article.published
+    url = meta.get("url") if isinstance(meta.get("url"), str) else None
+    return replace(
+        article,
+        title=(title or "").strip() or article.title,
+        published=published,
+        url=url or article.url or raw.url,
+        source=_source_name(raw, article),
+    )
+
+
+def clean_raw(raw: RawDocument, rules: cleaning.Rules | None = None) -> StoredArticle:
+    """Clean a raw document into what the index stores. Raises CleaningError."""
+    article = cleaning.clean(
+        raw.content,
+        url=raw.url,
+        content_type=raw.content_type,
+        charset=raw.charset,
+        rules=rules,
+    )
+    article = apply_meta(raw, article)
+    if not article.paragraphs:
+        raise cleaning.CleaningError("no article text found")
+    key, literal = identity_key(raw, article)
+    provenance = Provenance(
+        location=raw.location,
+        fetched_at=raw.fetched_at,
+        content_type=raw.content_type,
+        content_hash=raw.sha256,
+        cleaner_version=cleaning.CLEANER_VERSION,
+    )
+    return StoredArticle(
+        id=article_id_for(key, literal),
+        key=key,
+        article=article,
+        provenance=provenance,
+        fingerprints=tuple(cleaning.fingerprint(p) for p in article.paragraphs),
+    )
+
+
+class Ingester:
+    """Batches cleaned articles and writes them; one per ingest run."""
+
+    def __init__(self, root: str | Path, options: IngestOptions | None = None) -> None:
+        self.options = options or IngestOptions()
+        self.index = ParagraphIndex.open(root, create=True)
+        self.store = RawStore(self.index.store_path)
+        self.report = IngestReport()
+        self._batch: dict[str, tuple[StoredArticle, RawDocument]] = {}
+        self._deletes: set[str] = set()
+        self._last_flush = time.monotonic()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def add(self, item: RawDocument | SourceFailure) -> None:
+        """Take one source document (or a source's failure) into the current batch."""
+        if isinstance(item, SourceFailure):
+            self._fail(item.location, item.reason)
+            return
+        raw = item
+        entry = self.store.find(key=raw.key, location=None if raw.key else raw.location)
+        if (
+            entry is not None
+            and entry.sha256 == raw.sha256
+            and entry.cleaner_version == cleaning.CLEANER_VERSION
+        ):
+            self.report.unchanged += 1
+            return
+        try:
+            stored = clean_raw(raw, self.options.rules)
+        except cleaning.CleaningError as exc:
+            self._fail(raw.location, str(exc))
+            return
+        except Exception as exc:  # one bad document never stops a batch
+            log.exception("cleaning %s failed", raw.location)
+            self._fail(raw.location, f"could not be cleaned ({exc.__class__.__name__}: {exc})")
+            return
+        if entry is not None and entry.article_id != stored.id:
+            # Same source, new identity (it gained a canonical URL): drop the old one.
+            self._deletes.add(entry.article_id)
+        self._batch[stored.id] = (stored, raw)
+        self._deletes.discard(stored.id)
+        if (
+            len(self._batch) >= self.options.batch_size
+            or time.monotonic() - self._last_flush >= self.options.batch_seconds
+        ):
+            self.flush()
+
+    def remove(self, article_id: str) -> None:
+        self._batch.pop(article_id, None)
+        self._deletes.add(article_id)
+
+    def _fail(self, location: str, reason: str) -> None:
+        log.warning("%s: %s", location, reason)
+        self.report.failed.append(Failure(location, reason))
+
+    def flush(self) -> None:
+        """Write the batch: index commit, then store commit, under the write lock."""
+        self._last_flush = time.monotonic()
+        if not self._batch and not self._deletes:
+            return
+        batch, deletes = self._batch, self._deletes
+        self._batch, self._deletes = {}, set()
+        with self.index.exclusive(self.options.writer_timeout):
+            if self.index.pending:
+                reconcile(self.index, self.store, self.options)
+            # Classify under the lock, so two concurrent ingests count honestly.
+            puts: list[tuple[StoredArticle, RawDocument, bool]] = []
+            for stored, raw in batch.values():
+                entry = self.store.entry(stored.id)
+                if (
+                    entry is not None
+                    and entry.sha256 == raw.sha256
+                    and entry.cleaner_version == cleaning.CLEANER_VERSION
+                ):
+                    self.report.unchanged += 1
+                    continue
+                puts.append((stored, raw, entry is not None))
+            deletes = {aid for aid in deletes if self.store.entry(aid) is not None}
+            if not puts and not deletes:
+                return
+            self.index.set_pending(True)
+            with self.index.writer(self.options.writer_timeout) as writer:
+                for aid in deletes:
+                    writer.delete(aid)
+                for stored, _raw, _existed in puts:
+                    writer.put(stored)
+            with self.store.transaction():
+                for aid in deletes:
+                    self.store.delete(aid)
+                for stored, raw, _existed in puts:
+                    self.store.put(stored.id, stored.key, raw, cleaning.CLEANER_VERSION)
+            self.index.set_pending(False)
+        for stored, _raw, existed in puts:
+            if existed:
+                self.report.updated += 1
+            else:
+                self.report.new += 1
+            self.report.article_ids.append(stored.id)
+        self.report.removed += len(deletes)
+
+    def prune(self) -> None:
+        """Forget articles whose source file is gone (URLs are never pruned)."""
+        for entry in self.store.entries():
+            location = entry.location
+            if "://" in location:
+                continue
+            path = Path(location.split("#", 1)[0])
+            if path.is_absolute() and not path.exists():
+                log.info("pruning %s (%s is gone)", entry.article_id, path)
+                self.remove(entry.article_id)
+
+
+def reconcile(index: ParagraphIndex, store: RawStore, options: IngestOptions) -> int:
+    """Make the index agree with the raw store after an interrupted flush.
+
+    The store is the record of truth: articles the index has and the store
+    lacks are dropped, articles whose content differs are indexed again from
+    the stored bytes. Call with the write lock held. Returns the fixes made.
+    """
+    in_index = index.article_hashes()
+    entries = {e.article_id: e for e in store.entries()}
+    extra = [aid for aid in in_index if aid not in entries]
+    stale = [aid for aid, e in entries.items() if in_index.get(aid) != e.sha256]
+    if extra or stale:
+        log.warning("reconciling index with raw store: %d extra, %d stale", len(extra), len(stale))
+        with index.writer(options.writer_timeout) as writer:
+            for aid in extra:
+                writer.delete(aid)
+            for aid in stale:
+                raw = store.get(aid)
+                if raw is None:
+                    continue
+                try:
+                    stored = clean_raw(raw, options.rules)
+                except Exception as exc:
+                    log.warning("cannot re-clean %s: %s", aid, exc)
+                    writer.delete(aid)
+                    continue
+                writer.put(_with_id(stored, aid))
+    index.set_pending(False)
+    return len(extra) + len(stale)
+
+
+def _with_id(stored: StoredArticle, article_id: str) -> StoredArticle:
+    from dataclasses import replace
+
+    return replace(stored, id=article_id)
+
+
+def ingest_documents(
+    items: Iterable[RawDocument | SourceFailure],
+    root: str | Path,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest already-read documents (the HTTP API's uploads come this way)."""
+    started = time.monotonic()
+    ingester = Ingester(root, options)
+    try:
+        for seen, item in enumerate(items, 1):
+            ingester.add(item)
+            if progress:
+                progress(seen, item.location)
+        if ingester.options.prune:
+            ingester.prune()
+        ingester.flush()
+    finally:
+        ingester.close()
+    ingester.report.seconds = time.monotonic() - started
+    return ingester.report
+
+
+def ingest(
+    specs: Iterable[str],
+    root: str | Path,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Read every source spec (file, folder, URL, feed, JSON Lines) and index it."""
+    options = options or IngestOptions()
+    return ingest_documents(read_sources(specs, options.sources), root, options, progress)
+
+
+def remove_article(root: str | Path, article_id: str, options: IngestOptions | None = None) -> bool:
+    """Remove one article from the index and the store; False when there is none."""
+    ingester = Ingester(root, options)
+    try:
+        if ingester.store.entry(article_id) is None:
+            return False
+        ingester.remove(article_id)
+        ingester.flush()
+        return True
+    finally:
+        ingester.close()
+
+
+def reindex(
+    root: str | Path,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Rebuild the whole index from the raw store, without touching the sources.
+
+    Used after a cleaning-rule or analyzer change, a schema upgrade, or index
+    damage. When the old index still opens, searches keep answering from it
+    until the new one replaces it in a single commit.
+    """
+    options = options or IngestOptions()
+    started = time.monotonic()
+    root = Path(root)
+    report = IngestReport()
+    try:
+        index = ParagraphIndex.open(root, create=True)
+    except Exception as exc:  # wrong schema or damaged: start a fresh index
+        log.warning("rebuilding index from scratch: %s", exc)
+        index = ParagraphIndex.create(root)
+        replace_all = False
+    else:
+        replace_all = True
+    store = RawStore(index.store_path)
+    try:
+        with index.exclusive(options.writer_timeout):
+            with index.writer(options.writer_timeout, replace_all=replace_all) as writer:
+                for seen, entry in enumerate(store.entries(), 1):
+                    raw = store.get(entry.article_id)
+                    if raw is None:
+                        continue
+                    try:
+                        stored = clean_raw(raw, options.rules)
+                    except Exception as exc:
+                        report.failed.append(Failure(entry.location, str(exc)))
+                        continue
+                    writer.put(_with_id(stored, entry.article_id))
+                    report.updated += 1
+                    report.article_ids.append(entry.article_id)
+                    if progress:
+                        progress(seen, entry.location)
+            with store.transaction():
+                for aid in report.article_ids:
+                    raw = store.get(aid)
+                    if raw is not None:
+                        entry = store.entry(aid)
+                        store.put(aid, entry.key if entry else aid, raw, cleaning.CLEANER_VERSION)
+            index.set_pending(False)
+    finally:
+        store.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+__all__ = [
+    "Failure",
+    "IngestOptions",
+    "IngestReport",
+    "SchemaMismatch",
+    "ingest",
+    "ingest_documents",
+    "reindex",
+    "remove_article",
+]

@@ -1,0 +1,831 @@
+"""Searching: query language, ranking, grouping by article, collapsing, highlighting.
+
+No Flask here: the CLI, the HTML views and the JSON API all call
+``SearchService``, so a query means the same thing everywhere.
+
+Flow of a search: check and rewrite the query text (precise errors for
+unbalanced quotes or parentheses, unknown fields), parse it with Whoosh over
+paragraph text and article title, bound prefix/fuzzy expansion, drop stopwords
+from plain keyword parts, run it, group paragraph hits by article, collapse
+paragraphs that several articles share word for word, highlight only the
+paragraphs shown, and count facets and the timeline from all matches.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import qparser, query, scoring
+from whoosh.util.times import adatetime
+
+from .analysis import STOPWORDS, fold, sentence_spans, stem, token_spans
+from .config import Settings
+from .indexing import ParagraphIndex, read_article, retry_open
+from .models import (
+    SORTS,
+    ArticleRef,
+    ArticleResult,
+    ArticleView,
+    FacetValue,
+    IndexStats,
+    ParagraphHit,
+    ResultPage,
+    SearchRequest,
+    TermInfo,
+    TimelineBucket,
+)
+
+log = logging.getLogger(__name__)
+
+FIELDS = {"title": "title", "source": "source", "date": "date", "text": "text"}
+TITLE_BOOST = 2.0  # a word in the headline says more about the article than one in a paragraph
+PROXIMITY_BOOST = 1.5  # bonus for query words near each other, for unquoted multi-word queries
+PROXIMITY_SLOP = 4
+MAX_SHOWN_PARAGRAPHS = 3
+FRAGMENT_CHARS = 320  # a paragraph longer than this is cut to its matching sentences
+MIN_COLLAPSE_CHARS = 40  # shorter paragraphs ("He said.") are too common to mean syndication
+MAX_ALSO_IN = 10
+STOP_STEMS = frozenset(stem(fold(w)) for w in STOPWORDS)
+
+
+class QueryError(ValueError):
+    """A query that can't be run; the message says what is wrong and what to do."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+# ---------------------------------------------------------------- query text
+
+
+@dataclass
+class _Prepared:
+    text: str  # rewritten for Whoosh
+    exact: list[str] = field(default_factory=list)  # verbatim phrases to post-filter
+    words: list[tuple[str, str]] = field(default_factory=list)  # (field, word) typed
+
+
+_FIELD_RE = re.compile(r"(?<![\w.:/])([A-Za-z_]+):")
+_WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def prepare_query(text: str, max_length: int = 500) -> _Prepared:
+    """Check the query text and rewrite our extensions into Whoosh syntax.
+
+    Raises QueryError naming the character at fault: Whoosh itself is lenient
+    and would quietly search for something else than the user meant.
+    """
+    if len(text) > max_length:
+        raise QueryError(
+            f"The query is {len(text)} characters long; the limit is {max_length}. "
+            "Shorten it to the words that matter."
+        )
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\x00", " ")
+    out: list[str] = []
+    prep = _Prepared(text="")
+    parens: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            end = text.find('"', i + 1)
+            if end < 0:
+                raise QueryError(
+                    f'The quote at character {i + 1} is never closed. Add a closing " '
+                    "after the phrase, or remove the quote.",
+                    i,
+                )
+            phrase = text[i + 1 : end]
+            if not _WORD_RE.search(phrase):
+                raise QueryError(f"The phrase at character {i + 1} has no words in it.", i)
+            out.append(text[i : end + 1])
+            for w in _WORD_RE.findall(phrase):
+                prep.words.append(("text", w))
+            i = end + 1
+            continue
+        if ch == "(":
+            parens.append(i)
+        elif ch == ")":
+            if not parens:
+                raise QueryError(
+                    f"The closing parenthesis at character {i + 1} has no opening one. "
+                    "Remove it or add a ( before it.",
+                    i,
+                )
+            parens.pop()
+        at_token_start = i == 0 or text[i - 1].isspace() or text[i - 1] == "("
+        if ch == "-" and at_token_start and i + 1 < n and not text[i + 1].isspace():
+            out.append("NOT ")
+            i += 1
+            continue
+        if ch in "*?" and at_token_start:
+            raise QueryError(
+                f"The wildcard at character {i + 1} starts a word; put at least one "
+                "letter before it (asyl*).",
+                i,
+            )
+        m = _FIELD_RE.match(text, i) if at_token_start else None
+        if m:
+            name = m.group(1).lower()
+            after = m.end()
+            if name == "exact":
+                if after >= n or text[after] != '"':
+                    raise QueryError(
+                        f"exact: at character {i + 1} needs a quoted phrase: "
+                        'exact:"seeking asylum".',
+                        i,
+                    )
+                end = text.find('"', after + 1)
+                if end < 0:
+                    raise QueryError(
+                        f'The quote at character {after + 1} is never closed. Add a closing ".',
+                        after,
+                    )
+                phrase = text[after + 1 : end]
+                prep.exact.append(phrase)
+                out.append(text[after : end + 1])
+                for w in _WORD_RE.findall(phrase):
+                    prep.words.append(("text", w))
+                i = end + 1
+                continue
+            if name not in FIELDS:
+                raise QueryError(
+                    f"Unknown field {m.group(1)!r} at character {i + 1}. Fields are title:, "
+                    'source:, date: and exact:. To search for the text itself, put it in quotes: "'
+                    + m.group(0)
+                    + '".',
+                    i,
+                )
+            if after >= n or text[after].isspace():
+                raise QueryError(
+                    f"{m.group(0)} at character {i + 1} is followed by nothing; write the value "
+                    f"right after the colon, e.g. {m.group(0)}myanmar.",
+                    i,
+                )
+            out.append(name + ":")
+            value = _WORD_RE.match(text, after)
+            if value and name in ("title", "text"):
+                prep.words.append((name, value.group()))
+            i = after
+            continue
+        if at_token_start:
+            m2 = _WORD_RE.match(text, i)
+            if m2:
+                word = m2.group()
+                if word not in _OPERATORS:
+                    prep.words.append(("text", word))
+                out.append(word)
+                i = m2.end()
+                continue
+        out.append(ch)
+        i += 1
+    if parens:
+        pos = parens[-1]
+        raise QueryError(
+            f"The parenthesis at character {pos + 1} is never closed. Add a ) or remove it.",
+            pos,
+        )
+    prep.text = "".join(out)
+    if not _WORD_RE.search(prep.text) or not [
+        w for w in _WORD_RE.findall(prep.text) if w not in _OPERATORS
+    ]:
+        raise QueryError("Type some words to search for, for example: asylum diplomat.")
+    return prep
+
+
+def _make_parser(schema: Any) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(
+        ["text", "title"],
+        schema,
+        fieldboosts={"text": 1.0, "title": TITLE_BOOST},
+        group=qparser.AndGroup,
+    )
+    parser.remove_plugin_class(qparser.SingleQuotePlugin)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    return parser
+
+
+def _date_bounds(value: str, end: bool) -> datetime:
+    digits = re.sub(r"[^0-9]", "", value)
+    if not re.fullmatch(r"\d{4}(\d{2}(\d{2})?)?", digits):
+        raise ValueError(value)
+    year = int(digits[:4])
+    month = int(digits[4:6]) if len(digits) >= 6 else None
+    day = int(digits[6:8]) if len(digits) >= 8 else None
+    at = adatetime(year, month, day)
+    dt = at.ceil() if end else at.floor()
+    return dt
+
+
+def _errors(q: query.Query) -> Iterable[str]:
+    if getattr(q, "error", None):
+        yield str(q.error)
+    for child in q.children():
+        yield from _errors(child)
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+def highlight(
+    text: str, stems: frozenset[str], fragment_chars: int = FRAGMENT_CHARS
+) -> tuple[str, str]:
+    """(html, plain) of a paragraph with every matched term marked.
+
+    The text is escaped piece by piece and only <mark> is added, so nothing
+    from an article can become markup. A long paragraph is cut to the
+    sentences that hold hits, with an ellipsis where text was left out.
+    """
+    spans = [(s, e) for s, e, term in token_spans(text) if term in stems]
+    pieces = [(0, len(text))]
+    if len(text) > fragment_chars:
+        sentences = sentence_spans(text) or [(0, len(text))]
+        chosen: list[tuple[int, int]] = []
+        budget = fragment_chars
+        hit_sentences = [
+            (s, e) for s, e in sentences if any(s <= hs < e for hs, _ in spans)
+        ] or sentences[:1]
+        for s, e in hit_sentences:
+            if chosen and budget - (e - s) < 0:
+                break
+            chosen.append((s, e))
+            budget -= e - s
+        pieces = chosen
+    html_parts: list[str] = []
+    plain_parts: list[str] = []
+    prev_end = 0
+    for k, (s, e) in enumerate(pieces):
+        if s > prev_end or (k == 0 and s > 0):
+            html_parts.append("… ")
+            plain_parts.append("… ")
+        frag_html: list[str] = []
+        cursor = s
+        for hs, he in spans:
+            if hs < s or he > e:
+                continue
+            frag_html.append(html.escape(text[cursor:hs]))
+            frag_html.append("<mark>" + html.escape(text[hs:he]) + "</mark>")
+            cursor = he
+        frag_html.append(html.escape(text[cursor:e]))
+        html_parts.append("".join(frag_html).strip())
+        plain_parts.append(text[s:e].strip())
+        prev_end = e
+        if k < len(pieces) - 1:
+            html_parts.append(" ")
+            plain_parts.append(" ")
+    if prev_end < len(text.rstrip()):
+        html_parts.append(" …")
+        plain_parts.append(" …")
+    return "".join(html_parts), "".join(plain_parts)
+
+
+# ---------------------------------------------------------------- the service
+
+
+class _LRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+@dataclass
+class _ArticleAcc:
+    best: float
+    count: int
+    hits: list[tuple[float, int]]
+    date: datetime | None
+    source: str
+
+
+class SearchService:
+    """Searches one index folder; safe to share between threads.
+
+    Each thread keeps its own Whoosh searcher open and refreshes it when the
+    index has a new commit (checked at most every ``refresh_interval``
+    seconds), instead of opening one per request: opening is the moment a
+    concurrent merge can pull segment files away, and the open is retried
+    when that happens.
+    """
+
+    def __init__(self, root: str | Path, settings: Settings | None = None) -> None:
+        self.root = Path(root)
+        self.settings = settings or Settings(index=self.root)
+        self.index = ParagraphIndex.open(self.root, create=True)
+        self._local = threading.local()
+        self._cache = _LRU(self.settings.cache_size)
+        self.refresh_interval = 0.2
+        self._parser = _make_parser(self.index.ix.schema)
+
+    # -- searchers
+
+    def _searcher(self) -> Any:
+        loc = self._local
+        s = getattr(loc, "searcher", None)
+        now = time.monotonic()
+        if s is None:
+            s = retry_open(lambda: self.index.ix.searcher(weighting=scoring.BM25F()))
+            loc.searcher, loc.checked = s, now
+        elif now - loc.checked >= self.refresh_interval:
+            loc.checked = now
+            if not s.up_to_date():
+                new = retry_open(s.refresh)
+                if new is not s:
+                    s.close()
+                loc.searcher = s = new
+        return s
+
+    def generation(self) -> int:
+        return int(self._searcher().reader().generation() or 0)
+
+    def close(self) -> None:
+        s = getattr(self._local, "searcher", None)
+        if s is not None:
+            s.close()
+            self._local.searcher = None
+
+    # -- public API
+
+    def stats(self) -> IndexStats:
+        return self.index.stats()
+
+    def search(self, req: SearchRequest) -> ResultPage:
+        """Run a search. Raises QueryError for a query that can't be run."""
+        started = time.perf_counter()
+        req = self._normalise(req)
+        searcher = self._searcher()
+        key = (searcher.reader().generation(), req)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return _with_took(cached, started)
+        page = self._search(searcher, req, started)
+        self._cache.put(key, page)
+        return page
+
+    def _normalise(self, req: SearchRequest) -> SearchRequest:
+        from dataclasses import replace
+
+        if req.sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {req.sort!r}.")
+        per_page = max(1, min(req.per_page, self.settings.max_per_page))
+        if req.page < 1:
+            raise QueryError("page starts at 1.")
+        if req.page > self.settings.max_page:
+            raise QueryError(
+                f"Results stop at page {self.settings.max_page}; narrow the query with more "
+                "words or a filter instead."
+            )
+        return replace(req, per_page=per_page, q=req.q.strip())
+
+    def parse(
+        self, text: str, searcher: Any = None
+    ) -> tuple[query.Query, _Prepared, list[TermInfo]]:
+        """The Whoosh query for ``text``, what was typed, and how each word was understood."""
+        searcher = searcher or self._searcher()
+        prep = prepare_query(text, self.settings.max_query_length)
+        try:
+            q = self._parser.parse(prep.text)
+        except Exception as exc:  # Whoosh's parser is lenient; anything left is our bug
+            log.warning("query %r failed to parse: %s", text, exc)
+            raise QueryError(f"The query could not be understood: {exc}") from None
+        problems = list(_errors(q))
+        if problems:
+            raise QueryError(_friendly_error(problems[0]))
+        q = self._bound_expansions(q, searcher.reader())
+        q = _drop_stopwords(q)
+        if isinstance(q, query.NullQuery) or q is query.NullQuery:
+            raise QueryError("Type some words to search for, for example: asylum diplomat.")
+        q = self._add_proximity(q)
+        terms = self._term_info(prep, q)
+        return q, prep, terms
+
+    def _bound_expansions(self, q: query.Query, reader: Any) -> query.Query:
+        """Replace prefix, wildcard and fuzzy terms by their most frequent expansions."""
+        limit = self.settings.max_expansion
+
+        def visit(node: query.Query) -> query.Query:
+            if isinstance(node, query.Prefix | query.Wildcard | query.FuzzyTerm):
+                terms = []
+                for btext in node._btexts(reader):
+                    text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                    terms.append((reader.doc_frequency(node.fieldname, text), text))
+                    if len(terms) >= limit * 20:
+                        break
+                terms.sort(reverse=True)
+                kept = [query.Term(node.fieldname, t, boost=node.boost) for _, t in terms[:limit]]
+                if not kept:
+                    return query.Term(node.fieldname, node.text, boost=node.boost)
+                return query.Or(kept, boost=1.0) if len(kept) > 1 else kept[0]
+            return node.apply(visit)
+
+        return visit(q)
+
+    def _add_proximity(self, q: query.Query) -> query.Query:
+        """For plain multi-word queries, reward paragraphs where the words stand close."""
+        if not isinstance(q, query.And):
+            return q
+        words: list[str] = []
+        for sub in q.subqueries:
+            texts = [t for f, t in sub.iter_all_terms() if f == "text"]
+            if not isinstance(sub, query.Or) or len(texts) != 1:
+                return q
+            words.append(texts[0])
+        if len(words) < 2 or len(words) > 8:
+            return q
+        near = query.Phrase("text", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+        return query.AndMaybe(q, near)
+
+    def _term_info(self, prep: _Prepared, q: query.Query) -> list[TermInfo]:
+        matched = {(f, t) for f, t in q.iter_all_terms() if f in ("text", "title")}
+        infos: list[TermInfo] = []
+        seen: set[tuple[str, str]] = set()
+        for fieldname, word in prep.words:
+            st = stem(fold(word))
+            if (fieldname, st) in seen:
+                continue
+            seen.add((fieldname, st))
+            hits = sorted(
+                t
+                for f, t in matched
+                if f == fieldname and (t == st or t.startswith(st[: max(3, len(st) - 2)]))
+            )
+            infos.append(TermInfo(word=word, stem=st, field=fieldname, matched=tuple(hits)))
+        return infos
+
+    def _filter(self, req: SearchRequest) -> query.Query:
+        parts: list[query.Query] = [query.Term("kind", "p")]
+        if req.sources:
+            parts.append(query.Or([query.Term("source_key", s) for s in req.sources]))
+        if req.date_from or req.date_to:
+            try:
+                start = _date_bounds(req.date_from, end=False) if req.date_from else None
+                end = _date_bounds(req.date_to, end=True) if req.date_to else None
+            except ValueError as exc:
+                raise QueryError(
+                    f"{exc.args[0]!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD."
+                ) from None
+            parts.append(query.DateRange("date", start, end))
+        return query.And(parts)
+
+    def _search(self, searcher: Any, req: SearchRequest, started: float) -> ResultPage:
+        q, prep, terms = self.parse(req.q, searcher)
+        flt = self._filter(req)
+        relaxed = False
+        accs, total_paragraphs = self._collect(searcher, q, flt, prep)
+        if len(accs) < req.per_page and isinstance(q, query.And | query.AndMaybe):
+            loose = _relax(q)
+            if loose is not None:
+                more, more_total = self._collect(searcher, loose, flt, prep)
+                if len(more) > len(accs):
+                    relaxed = not accs
+                    for aid, acc in more.items():
+                        if aid not in accs:
+                            # Partial matches rank after every full match.
+                            acc.best *= 0.5
+                            accs[aid] = acc
+                    total_paragraphs = max(total_paragraphs, more_total)
+        ordered = self._order(accs, req.sort)
+        total = len(ordered)
+        start = (req.page - 1) * req.per_page
+        shown = ordered[start : start + req.per_page]
+        stems = frozenset(t for info in terms for t in info.matched) | frozenset(
+            info.stem for info in terms
+        )
+        results = self._results(searcher, shown, stems)
+        facets, timeline, unit = self._facets(accs, req)
+        suggestion = None
+        if total < 3:
+            suggestion = self._did_you_mean(searcher, req.q)
+        return ResultPage(
+            request=req,
+            total_articles=total,
+            total_paragraphs=total_paragraphs,
+            page=req.page,
+            per_page=req.per_page,
+            pages=max(1, math.ceil(total / req.per_page)),
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=tuple(results),
+            facets=facets,
+            timeline=timeline,
+            timeline_unit=unit,
+            suggestion=suggestion,
+            parsed_query=str(q),
+            terms=tuple(terms),
+            relaxed=relaxed,
+        )
+
+    def _collect(
+        self, searcher: Any, q: query.Query, flt: query.Query, prep: _Prepared
+    ) -> tuple[dict[str, _ArticleAcc], int]:
+        """Every matching paragraph, grouped by article (best score first within each)."""
+        hits = searcher.search(q, filter=flt, limit=None)
+        reader = searcher.reader()
+        art_col = reader.column_reader("article_id")
+        date_col = reader.column_reader("date")
+        src_col = reader.column_reader("source_key")
+        accs: dict[str, _ArticleAcc] = {}
+        total = 0
+        exact = [_exact_pattern(p) for p in prep.exact]
+        for score, docnum in hits.top_n:
+            if exact:
+                text = searcher.stored_fields(docnum).get("text", "")
+                if not all(p.search(text) for p in exact):
+                    continue
+            total += 1
+            aid = art_col[docnum]
+            acc = accs.get(aid)
+            if acc is None:
+                date = date_col[docnum]
+                accs[aid] = _ArticleAcc(score, 1, [(score, docnum)], date, src_col[docnum])
+            else:
+                acc.count += 1
+                if len(acc.hits) < MAX_SHOWN_PARAGRAPHS:
+                    acc.hits.append((score, docnum))
+        for acc in accs.values():
+            # A soft maximum: the best paragraph decides, more matching paragraphs help a little.
+            acc.best = acc.best * (1.0 + 0.1 * math.log(acc.count))
+        return accs, total
+
+    def _order(self, accs: dict[str, _ArticleAcc], sort: str) -> list[tuple[str, _ArticleAcc]]:
+        items = list(accs.items())
+        if sort == "relevance":
+            items.sort(key=lambda kv: (-kv[1].best, kv[0]))
+        else:
+            dated = [kv for kv in items if _valid_date(kv[1].date)]
+            undated = [kv for kv in items if not _valid_date(kv[1].date)]
+            dated.sort(key=lambda kv: (kv[1].date, -kv[1].best), reverse=(sort == "newest"))
+            undated.sort(key=lambda kv: -kv[1].best)
+            items = dated + undated
+        return items
+
+    def _results(
+        self, searcher: Any, shown: list[tuple[str, _ArticleAcc]], stems: frozenset[str]
+    ) -> list[ArticleResult]:
+        out: list[ArticleResult] = []
+        first_seen: dict[str, ArticleRef] = {}
+        reader = searcher.reader()
+        for aid, acc in shown:
+            art = searcher.document(id=aid) or {}
+            import json
+
+            data = json.loads(art.get("data", "{}")) if art else {}
+            ref = ArticleRef(aid, data.get("title", ""))
+            paragraphs: list[ParagraphHit] = []
+            for score, docnum in sorted(acc.hits, key=lambda h: -h[0]):
+                fields = reader.stored_fields(docnum)
+                text = fields.get("text", "")
+                fp = fields.get("fingerprint", "")
+                collapsible = fp and len(text) >= MIN_COLLAPSE_CHARS
+                if collapsible and fp in first_seen:
+                    hl, plain = highlight(text, stems)
+                    paragraphs.append(
+                        ParagraphHit(fields["position"], plain, hl, score, (), first_seen[fp])
+                    )
+                    continue
+                also: tuple[ArticleRef, ...] = ()
+                if collapsible:
+                    first_seen[fp] = ref
+                    also = self._also_in(searcher, fp, aid)
+                hl, plain = highlight(text, stems)
+                paragraphs.append(ParagraphHit(fields["position"], plain, hl, score, also))
+            published = datetime.fromisoformat(data["published"]) if data.get("published") else None
+            out.append(
+                ArticleResult(
+                    id=aid,
+                    title=data.get("title", ""),
+                    source=data.get("source"),
+                    url=data.get("url"),
+                    published=published,
+                    score=round(acc.best, 4),
+                    paragraphs=tuple(paragraphs),
+                    matching_paragraphs=acc.count,
+                )
+            )
+        return out
+
+    def _also_in(self, searcher: Any, fp: str, aid: str) -> tuple[ArticleRef, ...]:
+        import json
+
+        refs: list[ArticleRef] = []
+        seen = {aid}
+        for fields in searcher.documents(fingerprint=fp):
+            other = fields["article_id"]
+            if other in seen:
+                continue
+            seen.add(other)
+            art = searcher.document(id=other)
+            title = json.loads(art["data"]).get("title", "") if art else ""
+            refs.append(ArticleRef(other, title))
+            if len(refs) >= MAX_ALSO_IN:
+                break
+        return tuple(refs)
+
+    def _facets(
+        self, accs: dict[str, _ArticleAcc], req: SearchRequest
+    ) -> tuple[dict[str, tuple[FacetValue, ...]], tuple[TimelineBucket, ...], str]:
+        sources: dict[str, int] = {}
+        years: dict[int, int] = {}
+        months: dict[tuple[int, int], int] = {}
+        for acc in accs.values():
+            sources[acc.source] = sources.get(acc.source, 0) + 1
+            if _valid_date(acc.date):
+                years[acc.date.year] = years.get(acc.date.year, 0) + 1
+                ym = (acc.date.year, acc.date.month)
+                months[ym] = months.get(ym, 0) + 1
+        src_values = tuple(
+            FacetValue(s, c, s in req.sources)
+            for s, c in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+        )
+        year_values = tuple(
+            FacetValue(str(y), c, req.date_from == str(y) and req.date_to == str(y))
+            for y, c in sorted(years.items(), reverse=True)
+        )
+        unit = "year"
+        buckets: list[TimelineBucket] = []
+        if years:
+            lo, hi = min(years), max(years)
+            if hi - lo <= 2:
+                unit = "month"
+                first, last = min(months), max(months)
+                y, m = first
+                while (y, m) <= last:
+                    label = f"{y:04d}-{m:02d}"
+                    buckets.append(TimelineBucket(label, label, label, months.get((y, m), 0)))
+                    y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            else:
+                for y in range(lo, hi + 1):
+                    buckets.append(TimelineBucket(str(y), str(y), str(y), years.get(y, 0)))
+        return {"source": src_values, "year": year_values}, tuple(buckets), unit
+
+    def _did_you_mean(self, searcher: Any, text: str) -> str | None:
+        """The query with unknown words replaced by the closest indexed words."""
+        reader = searcher.reader()
+        try:
+            corrector = searcher.corrector("text")
+        except Exception:  # an empty index has no spelling field yet
+            return None
+        changed = False
+
+        def fix(m: re.Match[str]) -> str:
+            nonlocal changed
+            word = m.group()
+            if word in _OPERATORS or len(word) < 3 or not word.isalpha():
+                return word
+            st = stem(fold(word))
+            if reader.doc_frequency("text", st) or reader.doc_frequency("title", st):
+                return word
+            options = corrector.suggest(fold(word), limit=1, maxdist=2)
+            if not options:
+                return word
+            changed = True
+            return options[0]
+
+        fixed = re.sub(r"(?<![:\w])\w+(?![:\w])", fix, text)
+        return fixed if changed and fixed != text else None
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Index words that start with ``prefix``, most common first (autocomplete)."""
+        words = prefix.strip().split()
+        if not words:
+            return []
+        last = fold(words[-1])
+        if len(last) < 2 or not _WORD_RE.fullmatch(last):
+            return []
+        head = " ".join(words[:-1])
+        searcher = self._searcher()
+        reader = searcher.reader()
+        field = self.index.ix.schema["text"].spelling_fieldname("text")
+        candidates: list[tuple[int, str]] = []
+        try:
+            for i, btext in enumerate(reader.expand_prefix(field, last)):
+                if i >= 2000:
+                    break
+                w = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                candidates.append((reader.doc_frequency("text", stem(w)), w))
+        except Exception:
+            return []
+        candidates.sort(key=lambda c: (-c[0], c[1]))
+        out = [(head + " " + w).strip() for _, w in candidates[:limit]]
+        return out
+
+    def article(self, article_id: str, q: str | None = None) -> ArticleView | None:
+        """An article for its page, with the query's terms marked in every paragraph."""
+        searcher = self._searcher()
+        stored = read_article(searcher, article_id)
+        if stored is None:
+            return None
+        stems: frozenset[str] = frozenset()
+        hit_positions: tuple[int, ...] = ()
+        if q and q.strip():
+            try:
+                wq, prep, terms = self.parse(q, searcher)
+            except QueryError:
+                wq = None
+            if wq is not None:
+                stems = frozenset(t for info in terms for t in info.matched) | frozenset(
+                    info.stem for info in terms
+                )
+                flt = query.And([query.Term("kind", "p"), query.Term("article_id", article_id)])
+                hits = searcher.search(wq, filter=flt, limit=None)
+                hit_positions = tuple(sorted(h["position"] for h in hits))
+        highlights = tuple(
+            highlight(p, stems, fragment_chars=10**9)[0] if stems else html.escape(p)
+            for p in stored.article.paragraphs
+        )
+        return ArticleView(stored=stored, highlights=highlights, hit_positions=hit_positions)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _valid_date(d: Any) -> bool:
+    return isinstance(d, datetime) and d.year > 1
+
+
+def _exact_pattern(phrase: str) -> re.Pattern[str]:
+    words = _WORD_RE.findall(phrase)
+    body = r"\W+".join(re.escape(w) for w in words)
+    return re.compile(r"(?<!\w)" + body + r"(?!\w)", re.IGNORECASE)
+
+
+def _drop_stopwords(q: query.Query) -> query.Query:
+    """Drop stopwords from AND/OR groups of plain terms; phrases keep them."""
+    if isinstance(q, query.Phrase):
+        return q
+    if isinstance(q, query.And | query.Or):
+        kept = []
+        for sub in q.subqueries:
+            if _is_stop(sub):
+                continue
+            kept.append(_drop_stopwords(sub))
+        if not kept:
+            return q  # a query of stopwords only: search them rather than nothing
+        if len(kept) == 1:
+            return kept[0]
+        return q.__class__(kept, boost=q.boost)
+    return q.apply(_drop_stopwords) if q.children() else q
+
+
+def _is_stop(q: query.Query) -> bool:
+    if isinstance(q, query.Term):
+        return q.fieldname in ("text", "title") and q.text in STOP_STEMS
+    if isinstance(q, query.Or) and q.subqueries:
+        return all(_is_stop(s) for s in q.subqueries)
+    return False
+
+
+def _relax(q: query.Query) -> query.Query | None:
+    """An OR of the query's required parts: partial matches when all-words finds little."""
+    base = q.a if isinstance(q, query.AndMaybe) else q
+    if not isinstance(base, query.And) or len(base.subqueries) < 2:
+        return None
+    if any(isinstance(s, query.Not) for s in base.subqueries):
+        return None
+    return query.Or(list(base.subqueries), minmatch=max(1, len(base.subqueries) // 2))
+
+
+def _friendly_error(raw: str) -> str:
+    if "not a parseable date" in raw or "date" in raw.lower():
+        return "That date is not understood; write date:2011, date:2011-07 or date:[2010 TO 2012]."
+    return f"The query could not be understood: {raw}"
+
+
+def _with_took(page: ResultPage, started: float) -> ResultPage:
+    from dataclasses import replace
+
+    return replace(page, took_ms=(time.perf_counter() - started) * 1000)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
