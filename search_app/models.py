@@ -134,6 +134,7 @@ class ArticleResult:
     score: float
     paragraphs: tuple[ParagraphHit, ...]
     matching_paragraphs: int  # all paragraphs of the article that match
+    partial: bool = False  # matches some of the words only (the query was relaxed)
 
     @property
     def more(self) -> int:

@@ -327,6 +327,7 @@ class _ArticleAcc:
     hits: list[tuple[float, int]]
     date: datetime | None
     source: str
+    partial: bool = False
 
 
 class SearchService:
@@ -424,7 +425,7 @@ class SearchService:
             raise QueryError(_friendly_error(problems[0]))
         q = self._bound_expansions(q, searcher.reader())
         q = _drop_stopwords(q)
-        if isinstance(q, query.NullQuery) or q is query.NullQuery:
+        if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
             raise QueryError("Type some words to search for, for example: asylum diplomat.")
         q = self._add_proximity(q)
         terms = self._term_info(prep, q)
@@ -513,15 +514,14 @@ class SearchService:
                         if aid not in accs:
                             # Partial matches rank after every full match.
                             acc.best *= 0.5
+                            acc.partial = True
                             accs[aid] = acc
                     total_paragraphs = max(total_paragraphs, more_total)
         ordered = self._order(accs, req.sort)
         total = len(ordered)
         start = (req.page - 1) * req.per_page
         shown = ordered[start : start + req.per_page]
-        stems = frozenset(t for info in terms for t in info.matched) | frozenset(
-            info.stem for info in terms
-        )
+        stems = highlight_terms(q)
         results = self._results(searcher, shown, stems)
         facets, timeline, unit = self._facets(accs, req)
         suggestion = None
@@ -630,6 +630,7 @@ class SearchService:
                     score=round(acc.best, 4),
                     paragraphs=tuple(paragraphs),
                     matching_paragraphs=acc.count,
+                    partial=acc.partial,
                 )
             )
         return out
@@ -753,9 +754,7 @@ class SearchService:
             except QueryError:
                 wq = None
             if wq is not None:
-                stems = frozenset(t for info in terms for t in info.matched) | frozenset(
-                    info.stem for info in terms
-                )
+                stems = highlight_terms(wq)
                 flt = query.And([query.Term("kind", "p"), query.Term("article_id", article_id)])
                 hits = searcher.search(wq, filter=flt, limit=None)
                 hit_positions = tuple(sorted(h["position"] for h in hits))
@@ -767,6 +766,23 @@ class SearchService:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def highlight_terms(q: query.Query) -> frozenset[str]:
+    """The index terms to mark: every text/title term of the query outside NOT."""
+    out: set[str] = set()
+
+    def walk(node: query.Query) -> None:
+        if isinstance(node, query.Not):
+            return
+        if isinstance(node, query.Term | query.Phrase):
+            out.update(t for f, t in node.iter_all_terms() if f in ("text", "title"))
+            return
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return frozenset(out)
 
 
 def _valid_date(d: Any) -> bool:

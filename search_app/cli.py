@@ -1,0 +1,367 @@
+"""`search-app`: ingest, clean, search, reindex, remove, stats, serve.
+
+A thin shell over the same functions the web layer calls (pipeline, search),
+so the terminal and the browser never disagree. Exit status: 0 when all went
+well, 1 when some sources or the command failed, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import cleaning
+from .config import load_settings
+from .indexing import IndexError_, ParagraphIndex
+from .models import ResultPage, SearchRequest
+from .pipeline import IngestOptions, clean_raw, ingest, reindex, remove_article
+from .search import QueryError, SearchService
+from .sources import SourceFailure, SourceOptions, read_sources
+
+log = logging.getLogger("search_app")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path | frozenset):
+        return str(value) if isinstance(value, Path) else sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value)}")
+
+
+class Progress:
+    """A one-line progress counter on a terminal; silent when output is piped."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+
+    def __call__(self, seen: int, location: str) -> None:
+        if self.enabled and (seen < 100 or seen % 50 == 0):
+            name = location if len(location) < 60 else "…" + location[-59:]
+            self.stream.write(f"\r\x1b[K{seen:>7} documents  {name}")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _options(args: argparse.Namespace) -> IngestOptions:
+    settings = load_settings()
+    rules_path = getattr(args, "rules", None) or settings.rules or None
+    rules = cleaning.load_rules(rules_path) if rules_path else None
+    return IngestOptions(
+        prune=getattr(args, "prune", False),
+        writer_timeout=settings.writer_timeout,
+        rules=rules,
+        sources=SourceOptions(
+            max_bytes=settings.max_upload_bytes,
+            timeout=settings.fetch_timeout,
+            allow_hosts=settings.allow_hosts,
+        ),
+    )
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    progress = Progress(sys.stderr)
+    report = ingest(args.sources, args.index, _options(args), progress=progress)
+    progress.done()
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for failure in report.failed:
+            print(f"failed: {failure.location}: {failure.reason}")
+        print(
+            f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.removed} removed, {len(report.failed)} failed "
+            f"in {report.seconds:.1f} s"
+        )
+    return 0 if report.ok else 1
+
+
+def _article_json(path: str, stored: Any) -> dict[str, Any]:
+    art = stored.article
+    return {
+        "path": path,
+        "id": stored.id,
+        "title": art.title,
+        "published": art.published.isoformat() if art.published else None,
+        "source": art.source,
+        "url": art.url,
+        "summary": art.summary,
+        "contributors": art.contributors,
+        "paragraphs": list(art.paragraphs),
+        "removed": [asdict(r) for r in art.removed],
+    }
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    options = _options(args)
+    status = 0
+    documents = []
+    for item in read_sources(args.files, options.sources):
+        if isinstance(item, SourceFailure):
+            print(f"error: {item.location}: {item.reason}", file=sys.stderr)
+            status = 1
+            continue
+        try:
+            stored = clean_raw(item, options.rules)
+        except cleaning.CleaningError as exc:
+            print(f"error: {item.location}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        doc = _article_json(item.location, stored)
+        if args.format == "jsonl":
+            print(json.dumps(doc, ensure_ascii=False))
+        elif args.format == "json":
+            documents.append(doc)
+        else:
+            _print_article(doc, args.explain)
+    if args.format == "json":
+        print(json.dumps(documents, ensure_ascii=False, indent=2))
+    return status
+
+
+def _print_article(doc: dict[str, Any], explain: bool) -> None:
+    print(f"# {doc['title']}")
+    print(f"  path: {doc['path']}")
+    for key in ("published", "source", "url", "contributors"):
+        if doc.get(key):
+            print(f"  {key}: {doc[key]}")
+    if doc.get("summary"):
+        print(f"\n  {doc['summary']}")
+    print()
+    for i, para in enumerate(doc["paragraphs"]):
+        print(f"[{i}] {para}\n")
+    if explain:
+        print(f"removed ({len(doc['removed'])}):")
+        for r in doc["removed"]:
+            text = r["text"] if len(r["text"]) < 100 else r["text"][:97] + "..."
+            print(f"  - {r['category']} ({r['rule']}): {text}")
+        print()
+
+
+def page_as_dict(page: ResultPage) -> dict[str, Any]:
+    """The search API's JSON structure; the CLI prints the same."""
+    return {
+        "query": page.request.q,
+        "total_articles": page.total_articles,
+        "total_paragraphs": page.total_paragraphs,
+        "page": page.page,
+        "per_page": page.per_page,
+        "pages": page.pages,
+        "took_ms": round(page.took_ms, 2),
+        "results": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "source": r.source,
+                "url": r.url,
+                "published": r.published.isoformat() if r.published else None,
+                "score": r.score,
+                "partial": r.partial,
+                "matching_paragraphs": r.matching_paragraphs,
+                "more": r.more,
+                "paragraphs": [
+                    {
+                        "position": p.position,
+                        "highlight": p.highlight,
+                        "text": p.text,
+                        "also_in": [asdict(a) for a in p.also_in],
+                        "duplicate_of": asdict(p.duplicate_of) if p.duplicate_of else None,
+                    }
+                    for p in r.paragraphs
+                ],
+            }
+            for r in page.results
+        ],
+        "facets": {name: [asdict(v) for v in values] for name, values in page.facets.items()},
+        "timeline": {
+            "unit": page.timeline_unit,
+            "buckets": [
+                {"label": b.label, "from": b.date_from, "to": b.date_to, "count": b.count}
+                for b in page.timeline
+            ],
+        },
+        "suggestion": page.suggestion,
+        "parsed_query": page.parsed_query,
+        "terms": [asdict(t) for t in page.terms],
+        "relaxed": page.relaxed,
+    }
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    service = SearchService(args.index, load_settings())
+    try:
+        page = service.search(
+            SearchRequest(
+                q=args.query,
+                page=args.page,
+                per_page=args.per_page,
+                sort=args.sort,
+                sources=tuple(args.source or ()),
+            )
+        )
+    except QueryError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(page_as_dict(page), ensure_ascii=False, indent=2))
+        return 0
+    bold, mark, reset = ("\x1b[1m", "\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("", "", "")
+    print(
+        f"{page.total_articles} articles, {page.total_paragraphs} paragraphs "
+        f"({page.took_ms:.1f} ms)"
+    )
+    if page.suggestion:
+        print(f"Did you mean: {page.suggestion}")
+    for r in page.results:
+        date = r.published.date().isoformat() if r.published else "undated"
+        print(f"\n{bold}{r.title}{reset}  [{r.source or 'unknown'}, {date}]  id={r.id}")
+        for p in r.paragraphs:
+            if p.duplicate_of:
+                print(f"  ¶{p.position}: (same paragraph as in {p.duplicate_of.title!r})")
+                continue
+            text = p.highlight.replace("<mark>", mark).replace("</mark>", reset)
+            import html as _html
+
+            print(f"  ¶{p.position}: {_html.unescape(text)}")
+            if p.also_in:
+                print("      also in: " + "; ".join(a.title for a in p.also_in))
+        if r.more:
+            print(f"  (+{r.more} more matching paragraphs)")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    progress = Progress(sys.stderr)
+    report = reindex(args.index, _options(args), progress=progress)
+    progress.done()
+    for failure in report.failed:
+        print(f"failed: {failure.location}: {failure.reason}")
+    print(f"reindexed {report.updated} articles in {report.seconds:.1f} s")
+    return 0 if report.ok else 1
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    if remove_article(args.index, args.id, _options(args)):
+        print(f"removed {args.id}")
+        return 0
+    print(f"error: no article with id {args.id!r}", file=sys.stderr)
+    return 1
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = ParagraphIndex.open(args.index).stats()
+    if args.json:
+        print(json.dumps(asdict(stats), default=_json_default))
+    else:
+        print(
+            f"{stats.articles} articles, {stats.paragraphs} paragraphs, {stats.sources} sources, "
+            f"{stats.index_bytes / 1e6:.1f} MB, schema version {stats.schema_version}"
+        )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from . import create_app
+
+    settings = load_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app({"INDEX": str(args.index)})
+    print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
+    waitress.serve(app, host=host, port=port, threads=settings.threads, ident="article-search")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    default_index = os.environ.get("SEARCH_APP_INDEX", "index")
+    parser = argparse.ArgumentParser(
+        prog="search-app", description="Full-text search over news articles."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--index", default=default_index, help=f"index folder (default: {default_index})"
+        )
+        return p
+
+    p = with_index(sub.add_parser("ingest", help="read sources and index their articles"))
+    p.add_argument("sources", nargs="+", help="files, folders, URLs, feeds or JSON Lines files")
+    p.add_argument("--prune", action="store_true", help="remove articles whose file is gone")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--rules", help="extra cleaning rules file (JSON)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("clean", help="print cleaned articles without indexing them")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--explain", action="store_true", help="list what was removed and why")
+    p.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
+    p.add_argument("--rules", help="extra cleaning rules file (JSON)")
+    p.set_defaults(func=cmd_clean)
+
+    p = with_index(sub.add_parser("search", help="search the index"))
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true", help="print the web API's JSON")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--per-page", type=int, default=10)
+    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    p.add_argument("--source", action="append", help="only this source (repeatable)")
+    p.set_defaults(func=cmd_search)
+
+    p = with_index(sub.add_parser("reindex", help="rebuild the index from the raw store"))
+    p.add_argument("--rules", help="extra cleaning rules file (JSON)")
+    p.set_defaults(func=cmd_reindex)
+
+    p = with_index(sub.add_parser("remove", help="remove one article by id"))
+    p.add_argument("id")
+    p.set_defaults(func=cmd_remove)
+
+    p = with_index(sub.add_parser("stats", help="counts and size of the index"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = with_index(sub.add_parser("serve", help="serve the search pages and API"))
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        # Per-source failures are reported in the summary; don't print them twice.
+        logging.getLogger("search_app.pipeline").setLevel(logging.ERROR)
+    try:
+        return int(args.func(args))
+    except (IndexError_, cleaning.CleaningError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; everything committed so far is kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
