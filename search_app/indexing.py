@@ -118,7 +118,7 @@ def _write_meta(root: Path) -> None:
 
 def _whoosh_exists(root: Path) -> bool:
     wdir = root / WHOOSH_DIR
-    return wdir.is_dir() and whoosh_index.exists_in(str(wdir))
+    return wdir.is_dir() and _retry_open(lambda: whoosh_index.exists_in(str(wdir)))
 
 
 def _article_doc(stored: StoredArticle) -> dict[str, Any]:
@@ -239,6 +239,14 @@ class ParagraphIndex:
     def __init__(self, root: Path, ix: whoosh_index.Index) -> None:
         self.root = root
         self.ix = ix
+        # FileIndex.schema re-reads the newest table of contents on every access,
+        # which a concurrent commit may be deleting; the schema never changes
+        # for the life of an index, so read it once.
+        self.schema = _retry_open(lambda: ix.schema)
+
+    def searcher(self, **kwargs: Any) -> Any:
+        """A new Whoosh searcher, retried if it loses the race with a merge."""
+        return _retry_open(lambda: self.ix.searcher(**kwargs))
 
     @property
     def store_path(self) -> Path:
@@ -353,17 +361,17 @@ class ParagraphIndex:
     def article_hashes(self) -> dict[str, str]:
         """article id -> content hash of every article in the index."""
         out: dict[str, str] = {}
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             for fields in s.documents(kind="a"):
                 out[fields["article_id"]] = fields.get("content_hash", "")
         return out
 
     def get_article(self, article_id: str) -> StoredArticle | None:
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             return read_article(s, article_id)
 
     def stats(self) -> IndexStats:
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             articles = s.doc_frequency("kind", "a")
             paragraphs = s.doc_frequency("kind", "p")
             sources = len(list(s.lexicon("source_key")))
@@ -413,8 +421,3 @@ def _retry_open(opener):  # type: ignore[no-untyped-def]
             log.debug("segment vanished while opening; retrying (%d)", attempt + 1)
             time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")
-
-
-def retry_open(opener):  # type: ignore[no-untyped-def]
-    """Public alias used by the search layer for refreshing searchers."""
-    return _retry_open(opener)

@@ -13,6 +13,7 @@ paragraphs shown, and count facets and the timeline from all matches.
 
 from __future__ import annotations
 
+import bisect
 import html
 import logging
 import math
@@ -27,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import qparser, query, scoring
-from whoosh.util.times import adatetime
+from whoosh.util.times import adatetime, long_to_datetime
 
 from .analysis import STOPWORDS, fold, sentence_spans, stem, token_spans
 from .config import Settings
-from .indexing import ParagraphIndex, read_article, retry_open
+from .indexing import ParagraphIndex, read_article
 from .models import (
     SORTS,
     ArticleRef,
@@ -347,7 +348,7 @@ class SearchService:
         self._local = threading.local()
         self._cache = _LRU(self.settings.cache_size)
         self.refresh_interval = 0.2
-        self._parser = _make_parser(self.index.ix.schema)
+        self._parser = _make_parser(self.index.schema)
 
     # -- searchers
 
@@ -356,14 +357,16 @@ class SearchService:
         s = getattr(loc, "searcher", None)
         now = time.monotonic()
         if s is None:
-            s = retry_open(lambda: self.index.ix.searcher(weighting=scoring.BM25F()))
+            s = self.index.searcher(weighting=scoring.BM25F())
             loc.searcher, loc.checked = s, now
         elif now - loc.checked >= self.refresh_interval:
             loc.checked = now
             if not s.up_to_date():
-                new = retry_open(s.refresh)
-                if new is not s:
-                    s.close()
+                # A whole new searcher rather than Searcher.refresh(): refresh shares
+                # segment readers with the old searcher and closes some of them, so
+                # a failed (retried) refresh could leave neither usable.
+                new = self.index.searcher(weighting=scoring.BM25F())
+                s.close()
                 loc.searcher = s = new
         return s
 
@@ -550,10 +553,9 @@ class SearchService:
     ) -> tuple[dict[str, _ArticleAcc], int]:
         """Every matching paragraph, grouped by article (best score first within each)."""
         hits = searcher.search(q, filter=flt, limit=None)
-        reader = searcher.reader()
-        art_col = reader.column_reader("article_id")
-        date_col = reader.column_reader("date")
-        src_col = reader.column_reader("source_key")
+        art_col = _Column(searcher, "article_id")
+        date_col = _Column(searcher, "date", translate=False)
+        src_col = _Column(searcher, "source_key")
         accs: dict[str, _ArticleAcc] = {}
         total = 0
         exact = [_exact_pattern(p) for p in prep.exact]
@@ -566,7 +568,7 @@ class SearchService:
             aid = art_col[docnum]
             acc = accs.get(aid)
             if acc is None:
-                date = date_col[docnum]
+                date = _long_to_date(date_col[docnum])
                 accs[aid] = _ArticleAcc(score, 1, [(score, docnum)], date, src_col[docnum])
             else:
                 acc.count += 1
@@ -726,7 +728,7 @@ class SearchService:
         head = " ".join(words[:-1])
         searcher = self._searcher()
         reader = searcher.reader()
-        field = self.index.ix.schema["text"].spelling_fieldname("text")
+        field = self.index.schema["text"].spelling_fieldname("text")
         candidates: list[tuple[int, str]] = []
         try:
             for i, btext in enumerate(reader.expand_prefix(field, last)):
@@ -783,6 +785,40 @@ def highlight_terms(q: query.Query) -> frozenset[str]:
 
     walk(q)
     return frozenset(out)
+
+
+class _Column:
+    """Per-document column values across segments.
+
+    Whoosh's MultiColumnReader mis-indexes when some segment lacks the column
+    (a batch of undated articles has no date column), so look up each
+    segment's own column reader instead.
+    """
+
+    def __init__(self, searcher: Any, name: str, translate: bool = True) -> None:
+        self.offsets: list[int] = []
+        self.readers: list[Any] = []
+        for leaf, offset in searcher.reader().leaf_readers():
+            self.offsets.append(offset)
+            self.readers.append(
+                leaf.column_reader(name, translate=translate) if leaf.has_column(name) else None
+            )
+
+    def __getitem__(self, docnum: int) -> Any:
+        i = bisect.bisect_right(self.offsets, docnum) - 1
+        col = self.readers[i]
+        return None if col is None else col[docnum - self.offsets[i]]
+
+
+def _long_to_date(value: Any) -> datetime | None:
+    """A raw date column value, or None for articles without a date."""
+    if value is None:
+        return None
+    try:
+        dt = long_to_datetime(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return dt if dt.year > 1 else None
 
 
 def _valid_date(d: Any) -> bool:
