@@ -1,0 +1,52 @@
+"""The query checker: precise, friendly errors instead of a silent wrong search."""
+
+import pytest
+
+from search_app.search import QueryError, prepare_query
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment", "position"),
+    [
+        ('"seeking asylum', "quote at character 1 is never closed", 0),
+        ("(asylum OR refuge", "parenthesis at character 1 is never closed", 0),
+        ("asylum)", "closing parenthesis at character 7", 6),
+        ("author:smith", "Unknown field 'author'", 0),
+        ("*sylum", "wildcard at character 1", 0),
+        ("title: myanmar", "followed by nothing", 0),
+        ('exact:seeking', "needs a quoted phrase", 0),
+        ('""', "has no words", 0),
+        ("   ", "Type some words", None),
+        ("AND OR", "Type some words", None),
+    ],
+)
+def test_bad_queries_get_a_precise_message(query, fragment, position):
+    with pytest.raises(QueryError) as info:
+        prepare_query(query)
+    assert fragment in info.value.message
+    assert info.value.position == position
+
+
+def test_overlong_query_is_refused_with_the_limit():
+    with pytest.raises(QueryError, match="limit is 50"):
+        prepare_query("a" * 51, max_length=50)
+
+
+def test_minus_becomes_not_but_hyphenated_words_stay():
+    prep = prepare_query("diplomat -embassy pro-democracy")
+    assert prep.text == "diplomat NOT embassy pro-democracy"
+
+
+def test_exact_phrases_are_collected_for_verbatim_filtering():
+    prep = prepare_query('exact:"Seeking Asylum" myanmar')
+    assert prep.exact == ["Seeking Asylum"]
+    assert prep.text == '"Seeking Asylum" myanmar'
+
+
+def test_curly_quotes_work_like_straight_ones():
+    assert prepare_query("\u201cseeking asylum\u201d").text == '"seeking asylum"'
+
+
+def test_fields_are_case_insensitive_and_colons_in_words_are_left_alone():
+    assert prepare_query("TITLE:Myanmar").text == "title:Myanmar"
+    assert prepare_query("meeting at 10:30").text == "meeting at 10:30"
