@@ -9,8 +9,13 @@ def only_text_and_marks(fragment: str) -> bool:
 
 
 def test_every_stemmed_variant_is_marked():
-    html, plain = highlight("He sought asylum; others are seeking asylums.", frozenset({"asylum", "seek"}))
-    assert html == "He sought <mark>asylum</mark>; others are <mark>seeking</mark> <mark>asylums</mark>."
+    html, plain = highlight(
+        "He sought asylum; others are seeking asylums.", frozenset({"asylum", "seek"})
+    )
+    assert (
+        html
+        == "He sought <mark>asylum</mark>; others are <mark>seeking</mark> <mark>asylums</mark>."
+    )
     assert plain == "He sought asylum; others are seeking asylums."
 
 

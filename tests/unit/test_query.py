@@ -14,7 +14,7 @@ from search_app.search import QueryError, prepare_query
         ("author:smith", "Unknown field 'author'", 0),
         ("*sylum", "wildcard at character 1", 0),
         ("title: myanmar", "followed by nothing", 0),
-        ('exact:seeking', "needs a quoted phrase", 0),
+        ("exact:seeking", "needs a quoted phrase", 0),
         ('""', "has no words", 0),
         ("   ", "Type some words", None),
         ("AND OR", "Type some words", None),
