@@ -96,6 +96,10 @@ def prepare_query(text: str, max_length: int = 500) -> _Prepared:
             "Shorten it to the words that matter."
         )
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\x00", " ")
+    if len(text.split()) >= 5 and not any(c.islower() for c in text):
+        # A long query in capitals is caps lock, not a query full of operators:
+        # "EFFORTS OF THE U.S. AND FRANCE" should search the word "and".
+        text = text.lower()
     out: list[str] = []
     prep = _Prepared(text="")
     parens: list[int] = []
@@ -134,6 +138,11 @@ def prepare_query(text: str, max_length: int = 500) -> _Prepared:
             out.append("NOT ")
             i += 1
             continue
+        if ch == "?" and (i + 1 == n or text[i + 1].isspace() or text[i + 1] == ")"):
+            # A question mark that ends a word ends a question; it is not a wildcard.
+            out.append(" ")
+            i += 1
+            continue
         if ch in "*?" and at_token_start:
             raise QueryError(
                 f"The wildcard at character {i + 1} starts a word; put at least one "
@@ -164,18 +173,19 @@ def prepare_query(text: str, max_length: int = 500) -> _Prepared:
                     prep.words.append(("text", w))
                 i = end + 1
                 continue
+            if after >= n or text[after].isspace():
+                # "Vitamin D: a review": a colon before a space is punctuation.
+                out.append(m.group(1) + " ")
+                if m.group(1) not in _OPERATORS:
+                    prep.words.append(("text", m.group(1)))
+                i = after
+                continue
             if name not in FIELDS:
                 raise QueryError(
                     f"Unknown field {m.group(1)!r} at character {i + 1}. Fields are title:, "
                     'source:, date: and exact:. To search for the text itself, put it in quotes: "'
                     + m.group(0)
                     + '".',
-                    i,
-                )
-            if after >= n or text[after].isspace():
-                raise QueryError(
-                    f"{m.group(0)} at character {i + 1} is followed by nothing; write the value "
-                    f"right after the colon, e.g. {m.group(0)}myanmar.",
                     i,
                 )
             out.append(name + ":")
@@ -552,7 +562,10 @@ class SearchService:
         self, searcher: Any, q: query.Query, flt: query.Query, prep: _Prepared
     ) -> tuple[dict[str, _ArticleAcc], int]:
         """Every matching paragraph, grouped by article (best score first within each)."""
-        hits = searcher.search(q, filter=flt, limit=None)
+        # Filters join the query as zero-score clauses: Whoosh's filter= builds a
+        # Python set of every allowed document on each search, which for
+        # "kind:p" is nearly the whole index.
+        hits = searcher.search(query.And([q, query.ConstantScoreQuery(flt, 0.0)]), limit=None)
         art_col = _Column(searcher, "article_id")
         date_col = _Column(searcher, "date", translate=False)
         src_col = _Column(searcher, "source_key")

@@ -13,7 +13,6 @@ from search_app.search import QueryError, prepare_query
         ("asylum)", "closing parenthesis at character 7", 6),
         ("author:smith", "Unknown field 'author'", 0),
         ("*sylum", "wildcard at character 1", 0),
-        ("title: myanmar", "followed by nothing", 0),
         ("exact:seeking", "needs a quoted phrase", 0),
         ('""', "has no words", 0),
         ("   ", "Type some words", None),
@@ -41,6 +40,18 @@ def test_exact_phrases_are_collected_for_verbatim_filtering():
     prep = prepare_query('exact:"Seeking Asylum" myanmar')
     assert prep.exact == ["Seeking Asylum"]
     assert prep.text == '"Seeking Asylum" myanmar'
+
+
+def test_sentence_punctuation_is_not_syntax():
+    assert prepare_query("Do statins cause cancer?").text.strip() == "Do statins cause cancer"
+    assert prepare_query("Vitamin D: a review").text == "Vitamin D  a review"
+    assert prepare_query("wom?n").text == "wom?n"
+
+
+def test_a_long_query_in_capitals_has_no_operators():
+    prep = prepare_query("EFFORTS OF THE U.S. AND FRANCE TO STOP IT")
+    assert prep.text == "efforts of the u.s. and france to stop it"
+    assert prepare_query("ASYLUM OR REFUGE").text == "ASYLUM OR REFUGE"
 
 
 def test_curly_quotes_work_like_straight_ones():
