@@ -1,0 +1,84 @@
+"""Paragraph fingerprints, and repeats inside one article.
+
+The fingerprint is what the index uses to collapse wire copy that several
+articles share word for word, so it ignores what publishers change without
+changing the words: Unicode forms, curly versus straight quotes and dashes,
+spacing and case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from ..models import Removed
+
+# Typographic variants that CMSs substitute on their own; NFKC keeps them apart.
+_PUNCT = str.maketrans(
+    {
+        "\u2018": "'",  # left single quote
+        "\u2019": "'",  # right single quote / apostrophe
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",  # prime
+        "\u00b4": "'",  # acute accent used as apostrophe
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",  # figure dash
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2015": "-",
+        "\u2212": "-",  # minus sign
+        "\u00ad": None,  # soft hyphen: invisible
+        "\u200b": None,  # zero-width space
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+    }
+)
+_SPACE = re.compile(r"\s+")
+_DASH = re.compile(r"\s*-+\s*")
+
+FINGERPRINT_CHARS = 16  # 64 bits: no collision expected below billions of paragraphs
+
+
+def normalise(text: str) -> str:
+    """The comparison form of a paragraph: NFKC, straight quotes, one space, casefolded."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
+    text = _SPACE.sub(" ", text).strip()
+    # "a - b", "a -- b" and "a—b" are one dash whichever way it was typed.
+    text = _DASH.sub("-", text)
+    return text.casefold()
+
+
+def fingerprint(paragraph: str) -> str:
+    """A short stable hash of a paragraph, equal for word-for-word copies.
+
+    Two paragraphs get the same fingerprint when they differ only in Unicode
+    normal form, curly or straight quotes and dashes, whitespace, or case.
+    """
+    return hashlib.blake2b(normalise(paragraph).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def drop_repeats(paragraphs: list[str]) -> tuple[list[str], list[Removed]]:
+    """Keep the first of paragraphs repeated inside one article (sticky quotes, reflowed ads)."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    removed: list[Removed] = []
+    for text in paragraphs:
+        key = normalise(text)
+        if key in seen:
+            removed.append(Removed(text, "duplicate", "repeated-paragraph"))
+            continue
+        seen.add(key)
+        kept.append(text)
+    return kept, removed

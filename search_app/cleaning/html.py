@@ -1,0 +1,336 @@
+"""HTML pages to article paragraphs.
+
+One walk over the parsed page turns it into text blocks, each remembering the
+elements it sits in and whether a named rule (tag, role, class/id hint,
+per-site CSS) marked one of them as boilerplate. The article body is then the
+element whose blocks score best: long, sentence-like, link-poor text counts
+for it and link lists, menus and labels count against it, so the winner is
+the tightest element holding the article, whatever the site calls it. Named
+body containers (itemprop=articleBody, .entry-content, <article>) are
+preferred when they hold most of that text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import CData
+
+from ..models import Removed
+from .metadata import PageMeta, read_meta
+from .rules import Rules
+
+log = logging.getLogger(__name__)
+
+# Elements that never hold article prose.
+_SKIP = frozenset(
+    "script style noscript template svg canvas iframe object embed video audio picture img "
+    "input button select textarea option optgroup datalist map area head link meta source "
+    "track math title base param applet frame frameset".split()
+)
+# Elements that start a new block of text.
+_BLOCK = frozenset(
+    "p div section article main header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li dl dt dd "
+    "table thead tbody tfoot tr td th caption blockquote pre figure figcaption form fieldset "
+    "legend address hr center details summary dialog menu body html hgroup output".split()
+)
+_KIND = {
+    "p": "p",
+    "li": "li",
+    "dt": "li",
+    "dd": "li",
+    "blockquote": "quote",
+    "pre": "pre",
+    "td": "td",
+    "th": "td",
+    "h1": "h1",
+    "h2": "h",
+    "h3": "h",
+    "h4": "h",
+    "h5": "h",
+    "h6": "h",
+}
+_BR = "\ue000"  # a private-use character marks <br> until the block is split
+_BR_SPLIT = re.compile(_BR + r"\s*(?:" + _BR + r"\s*)+")
+_WS = re.compile(r"[\s\u200b\u200c\u200d\ufeff\u00ad]+")
+_STRIP_RAW = re.compile(
+    r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style[^>]*>.*?</style\s*>"
+    r"|<svg[^>]*>.*?</svg\s*>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SENTENCE_PUNCT = re.compile(r"[.!?,;:\u2026\"\u201d]")
+
+_MAX_DEPTH = 300  # deeper markup is broken; read it as text instead of recursing
+_GOOD_MIN_CHARS = 50  # shorter blocks are labels, bylines, menu items
+_LINK_DENSITY_BAD = 0.35  # above this a block is a list of links, not prose
+_LINK_DENSITY_DROP = 0.5  # inside the body, drop blocks that are mostly link text
+_WRAPPER_SHARE = 0.5  # a marked element holding over half the prose is a page wrapper
+_BODY_HINT_SHARE = 0.6  # a named body container must hold this share of the best score
+_REMOVED_MAX_CHARS = 2000  # removed text is shown to users, not indexed: keep it bounded
+
+
+@dataclass
+class Block:
+    text: str
+    kind: str
+    links: int
+    path: tuple[int, ...]  # id() of the enclosing elements, outermost first
+    flags: tuple[tuple[int, str, str], ...]  # marked enclosing elements: (id, category, rule)
+
+    @property
+    def link_density(self) -> float:
+        return self.links / len(self.text) if self.text else 0.0
+
+    @property
+    def weight(self) -> float:
+        """How much this block argues that its enclosing element is the article."""
+        size = len(self.text)
+        if self.link_density > _LINK_DENSITY_BAD:
+            return -float(size)
+        if self.kind == "h1":
+            return 0.0
+        if size >= _GOOD_MIN_CHARS and (size >= 100 or _SENTENCE_PUNCT.search(self.text)):
+            return float(size)
+        return -0.5 * size
+
+
+@dataclass
+class HtmlDoc:
+    meta: PageMeta
+    paragraphs: list[str] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+
+
+def _collapse(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+class _Walker:
+    """Turns a parsed page into blocks in one pass, marking rule-matched elements."""
+
+    def __init__(self, rules: Rules, marked: dict[int, tuple[str, str]]) -> None:
+        self.rules = rules
+        self.marked = marked
+        self.by_tag = {
+            tag: (rule.category, rule.name) for rule in rules.element_rules for tag in rule.tags
+        }
+        self.blocks: list[Block] = []
+        self.elements: dict[int, Tag] = {}
+        self.path: list[int] = []
+        self.flags: list[tuple[int, str, str]] = []
+        self.buf: list[str] = []
+        self.links = 0
+        self.kind = "div"
+
+    def mark(self, el: Tag) -> tuple[str, str] | None:
+        found = self.marked.get(id(el)) or self.by_tag.get(el.name)
+        if found:
+            return found
+        attrs = el.attrs
+        values = list(attrs.get("class") or ())
+        ident = attrs.get("id")
+        if isinstance(ident, str):
+            values.append(ident)
+        for value in values:
+            low = value.lower()
+            hit = self.rules.hint(low)
+            if hit:
+                return hit
+            for token in _TOKEN_SPLIT.split(_CAMEL.sub("-", value).lower()):
+                if token and token != low:
+                    hit = self.rules.hint(token)
+                    if hit:
+                        return hit
+        return None
+
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        raw = "".join(self.buf)
+        links = self.links
+        self.buf = []
+        self.links = 0
+        pieces = _BR_SPLIT.split(raw) if _BR in raw else [raw]
+        texts = [_collapse(p.replace(_BR, " ")) for p in pieces]
+        total = sum(len(t) for t in texts) or 1
+        for text in texts:
+            if text:
+                self.blocks.append(
+                    Block(
+                        text=text,
+                        kind=self.kind,
+                        links=round(links * len(text) / total),
+                        path=tuple(self.path),
+                        flags=tuple(self.flags),
+                    )
+                )
+
+    def walk(self, el: Tag, in_link: bool = False, depth: int = 0) -> None:
+        for child in el.contents:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString or isinstance(child, CData):
+                    self.buf.append(child)
+                    if in_link:
+                        self.links += len(child.strip())
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in _SKIP:
+                continue
+            if name == "br":
+                self.buf.append(_BR)
+                continue
+            flag = self.mark(child) if name not in ("body", "html") else None
+            block = name in _BLOCK or flag is not None
+            if block:
+                self.flush()
+            ident = id(child)
+            self.elements[ident] = child
+            self.path.append(ident)
+            if flag:
+                self.flags.append((ident, flag[0], flag[1]))
+            kind = self.kind
+            if block:
+                self.kind = _KIND.get(name, "div")
+            if depth < _MAX_DEPTH:
+                self.walk(child, in_link or name == "a", depth + 1)
+            else:
+                self.buf.append(child.get_text(" "))
+            if block:
+                self.flush()
+            self.kind = kind
+            if flag:
+                self.flags.pop()
+            self.path.pop()
+
+
+def _strip_raw(html: str) -> str:
+    """Scripts, styles and comments go before parsing: half the bytes of a news page."""
+    return _STRIP_RAW.sub(" ", html)
+
+
+def _marked_by_css(soup: BeautifulSoup, rules: Rules) -> dict[int, tuple[str, str]]:
+    marked: dict[int, tuple[str, str]] = {}
+    for rule in rules.element_rules:
+        if rule.selector is not None:
+            for el in rule.selector.select(soup):
+                marked.setdefault(id(el), (rule.category, rule.name))
+    return marked
+
+
+def _effective_flags(blocks: list[Block]) -> dict[int, tuple[int, str, str] | None]:
+    """Each block's innermost marked ancestor, ignoring marks on page wrappers.
+
+    A class such as "has-comments" or "with-ads" on a wrapper would otherwise
+    drop the whole article; a marked element holding most of the page's
+    prose is such a wrapper.
+    """
+    good: dict[int, float] = defaultdict(float)
+    total = 0.0
+    for b in blocks:
+        w = b.weight
+        if w > 0:
+            total += w
+            for ident, _, _ in b.flags:
+                good[ident] += w
+    wrappers = {ident for ident, g in good.items() if total and g > _WRAPPER_SHARE * total}
+    result: dict[int, tuple[int, str, str] | None] = {}
+    for i, b in enumerate(blocks):
+        live = [f for f in b.flags if f[0] not in wrappers]
+        result[i] = live[-1] if live else None
+    return result
+
+
+def _scores(blocks: list[Block], kept: list[int]) -> dict[int, float]:
+    score: dict[int, float] = defaultdict(float)
+    for i in kept:
+        b = blocks[i]
+        w = b.weight
+        for ident in b.path:
+            score[ident] += w
+    return score
+
+
+def _choose_body(
+    soup: BeautifulSoup, blocks: list[Block], kept: list[int], rules: Rules, walker: _Walker
+) -> int | None:
+    """The id of the element that best holds the article, or None for no prose at all."""
+    score = _scores(blocks, kept)
+    if not score:
+        return None
+    depth = {}
+    for i in kept:
+        for d, ident in enumerate(blocks[i].path):
+            depth[ident] = d
+    best = max(score, key=lambda k: (score[k], depth.get(k, 0)))
+    if score[best] <= 0:
+        return None
+    ancestors_of_best = set()
+    for i in kept:
+        if best in blocks[i].path:
+            ancestors_of_best.update(blocks[i].path[: blocks[i].path.index(best)])
+            break
+    for rule in rules.body_hints:
+        if rule.selector is None:
+            continue
+        candidates = [id(el) for el in rule.selector.select(soup) if id(el) in score]
+        candidates = [c for c in candidates if c not in ancestors_of_best]
+        if not candidates:
+            continue
+        top = max(candidates, key=lambda k: score[k])
+        if score[top] >= _BODY_HINT_SHARE * score[best]:
+            log.debug("body container from rule %s", rule.name)
+            return top
+    return best
+
+
+def _removed(text: str, category: str, rule: str) -> Removed:
+    if len(text) > _REMOVED_MAX_CHARS:
+        text = text[: _REMOVED_MAX_CHARS - 1].rstrip() + "\u2026"
+    return Removed(text, category, rule)
+
+
+def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
+    """The page's metadata and the paragraphs of its article body, before text rules."""
+    soup = BeautifulSoup(_strip_raw(html), "lxml")
+    meta = read_meta(soup, url)
+    doc = HtmlDoc(meta=meta)
+    walker = _Walker(rules, _marked_by_css(soup, rules))
+    root = soup.body if soup.body is not None else soup
+    walker.walk(root)
+    walker.flush()
+    blocks = walker.blocks
+    flags = _effective_flags(blocks)
+    kept = [i for i in range(len(blocks)) if flags[i] is None]
+    body = _choose_body(soup, blocks, kept, rules, walker)
+    if body is None:
+        return doc
+    last_flag: int | None = None
+    for i, b in enumerate(blocks):
+        if body not in b.path:
+            continue
+        flag = flags[i]
+        if flag is not None:
+            # One entry per removed element, its blocks joined, as users read it.
+            if flag[0] == last_flag and doc.removed:
+                prev = doc.removed[-1]
+                doc.removed[-1] = _removed(prev.text + "\n" + b.text, prev.category, prev.rule)
+            else:
+                doc.removed.append(_removed(b.text, flag[1], flag[2]))
+            last_flag = flag[0]
+            continue
+        last_flag = None
+        if b.kind == "h1":
+            doc.removed.append(_removed(b.text, "title", "h1-heading"))
+        elif b.link_density > _LINK_DENSITY_DROP:
+            doc.removed.append(_removed(b.text, "related", "link-density"))
+        else:
+            doc.paragraphs.append(b.text)
+    return doc

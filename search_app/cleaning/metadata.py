@@ -1,0 +1,253 @@
+"""Title, date, publisher, canonical URL and standfirst from a page's markup.
+
+Publishers state these for search engines and social sites (JSON-LD,
+Open Graph, Dublin Core, itemprop), which is more reliable than guessing from
+the visible layout; the layout (<h1>, <time>, <title>) is the fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from .dates import parse_date
+
+log = logging.getLogger(__name__)
+
+_ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenews",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "blogposting",
+    "socialmediaposting",
+    "liveblogposting",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+    "review",
+}
+# Meta names carrying the publication date, most specific first.
+_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date.created",
+    "dcterms.created",
+    "dc.date",
+    "dcterms.date",
+    "date",
+    "article.published",
+    "original-publish-date",
+    "article_date_original",
+    "cxenseparse:recs:publishtime",
+    "og:updated_time",
+    "article:modified_time",
+    "datemodified",
+)
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014:\u00b7\u2022-]\s+|\s+\|\s*|\s*\|\s+")
+
+
+@dataclass
+class PageMeta:
+    title: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    url: str | None = None
+    summary: str | None = None
+    article_body: str | None = None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = re.sub(r"\s+", " ", value).strip()
+        return value or None
+    if isinstance(value, list) and value:
+        return _text(value[0])
+    if isinstance(value, dict):
+        return _text(value.get("name") or value.get("@value"))
+    return None
+
+
+def _walk_ld(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_ld(item)
+    elif isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "itemListElement"):
+            if key in node:
+                yield from _walk_ld(node[key])
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type", [])
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower().rsplit("/", 1)[-1] for k in kinds}
+
+
+def json_ld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page, @graph and lists flattened."""
+    nodes: list[dict[str, Any]] = []
+    for script in soup.find_all("script", attrs={"type": re.compile("ld\\+json", re.I)}):
+        raw = script.string or script.get_text()
+        raw = raw.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:  # CMSs emit raw newlines and tabs inside strings
+                data = json.loads(re.sub(r"[\x00-\x1f]+", " ", raw))
+            except ValueError:
+                log.debug("unparsable JSON-LD block skipped")
+                continue
+        nodes.extend(_walk_ld(data))
+    return nodes
+
+
+def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        content = tag.get("content")
+        if not isinstance(content, str) or not content.strip():
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = tag.get(attr)
+            if isinstance(key, str) and key.strip():
+                found.setdefault(key.strip().lower(), content.strip())
+    return found
+
+
+def _strip_site(title: str, site: str | None) -> str:
+    """Drop the site name a <title> carries ("Headline | Site")."""
+    parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    site_key = re.sub(r"\W+", "", (site or "").lower())
+    kept = [p for p in parts if re.sub(r"\W+", "", p.lower()) != site_key]
+    if site_key and len(kept) < len(parts) and kept:
+        return " - ".join(kept) if len(kept) > 1 else kept[0]
+    # No site name known: the longest part is the headline when the others are short.
+    longest = max(parts, key=len)
+    if all(len(p) <= 40 for p in parts if p is not longest) and len(longest) >= 20:
+        return longest.strip()
+    return title
+
+
+def _http_url(value: str | None, base: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    full = urljoin(base, value) if base else value
+    return full if urlsplit(full).scheme in ("http", "https") else None
+
+
+def _ld_publisher(node: dict[str, Any], nodes: list[dict[str, Any]]) -> str | None:
+    pub = node.get("publisher")
+    if isinstance(pub, list) and pub:
+        pub = pub[0]
+    if isinstance(pub, dict):
+        name = _text(pub.get("name"))
+        if name:
+            return name
+        ref = pub.get("@id")
+        for other in nodes:
+            if ref and other.get("@id") == ref:
+                return _text(other.get("name"))
+    return _text(pub) if isinstance(pub, str) else None
+
+
+def _time_element(soup: BeautifulSoup) -> datetime | None:
+    """The first dated element that says it is the publication date, else the first <time>."""
+    fallback = None
+    for el in soup.find_all(["time", "abbr", "span", "meta"], limit=400):
+        value = el.get("datetime") or (el.get("title") if el.name == "abbr" else None)
+        if el.get("itemprop") == "datePublished":
+            value = value or el.get("content") or el.get_text()
+        elif not value:
+            continue
+        dt = parse_date(str(value))
+        if dt is None:
+            continue
+        hints = " ".join([str(el.get("itemprop", "")), " ".join(el.get("class") or [])])
+        if el.has_attr("pubdate") or re.search("publish|posted|created", hints, re.I):
+            return dt
+        if fallback is None and el.name == "time":
+            fallback = dt
+    return fallback
+
+
+def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
+    """What the page says about itself; any field may be None."""
+    meta = _meta_tags(soup)
+    nodes = json_ld(soup)
+    article = next((n for n in nodes if _types(n) & _ARTICLE_TYPES), None)
+    page = PageMeta()
+    site = meta.get("og:site_name")
+    if article is not None:
+        site = site or _ld_publisher(article, nodes)
+    page.source = _text(site) or _text(meta.get("application-name"))
+
+    raw_title = None
+    if article is not None:
+        raw_title = _text(article.get("headline")) or _text(article.get("name"))
+    raw_title = raw_title or _text(meta.get("og:title")) or _text(meta.get("twitter:title"))
+    if not raw_title:
+        h1 = soup.find("h1")
+        raw_title = _text(h1.get_text(" ")) if isinstance(h1, Tag) else None
+    if not raw_title and soup.title is not None:
+        raw_title = _text(soup.title.get_text(" "))
+    if raw_title:
+        page.title = _strip_site(raw_title, page.source)
+
+    for value in [article.get("datePublished") if article else None] + [
+        meta.get(k) for k in _DATE_KEYS
+    ]:
+        page.published = parse_date(_text(value))
+        if page.published:
+            break
+    if page.published is None:
+        page.published = _time_element(soup)
+    if page.published is None and article is not None:
+        page.published = parse_date(
+            _text(article.get("dateCreated") or article.get("dateModified"))
+        )
+
+    canonical = soup.find("link", rel="canonical")
+    href = canonical.get("href") if isinstance(canonical, Tag) else None
+    page.url = _http_url(href if isinstance(href, str) else None, url) or _http_url(
+        meta.get("og:url"), url
+    )
+    if page.url is None and article is not None:
+        page.url = _http_url(_text(article.get("url")), url)
+
+    summary = meta.get("og:description") or meta.get("description")
+    summary = summary or meta.get("twitter:description")
+    if not summary and article is not None:
+        summary = article.get("description")
+    page.summary = _text(summary)
+    if article is not None:
+        body = article.get("articleBody")
+        page.article_body = body.strip() if isinstance(body, str) and body.strip() else None
+    return page
