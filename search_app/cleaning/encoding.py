@@ -40,6 +40,40 @@ _MAGIC = (
     (b"RIFF", "RIFF"),
     (b"\x7fELF", "ELF"),
 )
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+# Latin-script single-byte code pages: Windows-1252 reads these unless the
+# detector also recognises the language the regional page is for.
+_LATIN = {
+    "cp1250",
+    "cp1252",
+    "cp1254",
+    "cp1257",
+    "latin_1",
+    "iso8859_2",
+    "iso8859_3",
+    "iso8859_4",
+    "iso8859_9",
+    "iso8859_10",
+    "iso8859_13",
+    "iso8859_14",
+    "iso8859_15",
+    "iso8859_16",
+    "mac_roman",
+    "mac_latin2",
+    "mac_iceland",
+    "mac_turkish",
+    "cp850",
+    "cp437",
+}
+_CENTRAL = ("Polish", "Czech", "Slovak", "Hungarian", "Croatian", "Slovene", "Romanian")
+_REGIONAL = {
+    "cp1250": _CENTRAL,
+    "iso8859_2": _CENTRAL,
+    "cp1254": ("Turkish",),
+    "iso8859_9": ("Turkish",),
+    "cp1257": ("Lithuanian", "Latvian", "Estonian"),
+    "iso8859_13": ("Lithuanian", "Latvian", "Estonian"),
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _MAX_CONTROL_SHARE = 0.01  # a few stray control characters happen; 1 % is binary
 
@@ -67,19 +101,30 @@ def _try(raw: bytes, codec: str | None) -> str | None:
 
 
 def _detect(raw: bytes) -> str:
+    """Text of undeclared, non-UTF-8 bytes.
+
+    Statistical detection is unreliable on Western text, where only a few
+    accents and curly quotes are non-ASCII: it names Baltic or Chinese code
+    pages for an English page. So Windows-1252 (the web's commonest legacy
+    encoding) wins unless the detector both names a regional code page and
+    recognises that region's language, or the bytes are mostly non-ASCII
+    (Cyrillic, Greek, CJK pages).
+    """
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw[:200_000]).best()
-    if best is None:
-        raise CleaningError("undecodable bytes: no text encoding fits")
-    codec = _codec(best.encoding) or "cp1252"
-    # charset-normalizer often names a sibling single-byte Latin code page for
-    # short Western text; Windows-1252 is by far the most common of them on the web.
-    if codec in {"cp1250", "cp1254", "cp1257", "iso8859_15", "mac_roman", "latin_1"}:
-        western = _try(raw, "cp1252")
-        if western is not None:
-            return western
-    text = _try(raw, codec)
+    sample = raw[:200_000]
+    best = from_bytes(sample).best()
+    codec = _codec(best.encoding) if best is not None else None
+    language = best.language if best is not None else ""
+    if codec and language in _REGIONAL.get(codec, ()):
+        text = _try(raw, codec)
+        if text is not None:
+            return text
+    western = _try(raw, "cp1252")
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    if western is not None and (codec is None or codec in _LATIN or high < 0.1 * len(sample)):
+        return western
+    text = _try(raw, codec) if codec else None
     if text is None:
         raise CleaningError("undecodable bytes: no text encoding fits")
     return text

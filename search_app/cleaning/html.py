@@ -122,6 +122,7 @@ class _Walker:
         }
         self.blocks: list[Block] = []
         self.elements: dict[int, Tag] = {}
+        self.exact: set[int] = set()  # marked by a CSS selector: never a guess
         self.path: list[int] = []
         self.flags: list[tuple[int, str, str]] = []
         self.buf: list[str] = []
@@ -129,7 +130,11 @@ class _Walker:
         self.kind = "div"
 
     def mark(self, el: Tag) -> tuple[str, str] | None:
-        found = self.marked.get(id(el)) or self.by_tag.get(el.name)
+        found = self.marked.get(id(el))
+        if found:
+            self.exact.add(id(el))
+            return found
+        found = self.by_tag.get(el.name)
         if found:
             return found
         attrs = el.attrs
@@ -225,14 +230,18 @@ def _marked_by_css(soup: BeautifulSoup, rules: Rules) -> dict[int, tuple[str, st
     return marked
 
 
-def _effective_flags(blocks: list[Block]) -> dict[int, tuple[int, str, str] | None]:
-    """Each block's innermost marked ancestor, ignoring marks on page wrappers.
+def _effective_flags(
+    blocks: list[Block], exact: set[int]
+) -> dict[int, tuple[int, str, str] | None]:
+    """Each block's marked ancestor, ignoring marks on page wrappers.
 
     A class such as "has-comments" or "with-ads" on a wrapper would otherwise
-    drop the whole article; a marked element holding most of the page's
-    prose is such a wrapper.
+    drop the whole article; an element marked by tag or class hint that holds
+    most of the page's prose, in several blocks, is such a wrapper. Elements
+    marked by a CSS selector rule are dropped whatever they hold.
     """
     good: dict[int, float] = defaultdict(float)
+    count: dict[int, int] = defaultdict(int)
     total = 0.0
     for b in blocks:
         w = b.weight
@@ -240,11 +249,18 @@ def _effective_flags(blocks: list[Block]) -> dict[int, tuple[int, str, str] | No
             total += w
             for ident, _, _ in b.flags:
                 good[ident] += w
-    wrappers = {ident for ident, g in good.items() if total and g > _WRAPPER_SHARE * total}
+                count[ident] += 1
+    wrappers = {
+        ident
+        for ident, g in good.items()
+        if g > _WRAPPER_SHARE * total and count[ident] >= 2 and ident not in exact
+    }
     result: dict[int, tuple[int, str, str] | None] = {}
     for i, b in enumerate(blocks):
         live = [f for f in b.flags if f[0] not in wrappers]
-        result[i] = live[-1] if live else None
+        # Grouped by the outermost marked element ("the comment section"), named
+        # by the innermost rule, which says most precisely what the text is.
+        result[i] = (live[0][0], live[-1][1], live[-1][2]) if live else None
     return result
 
 
@@ -291,6 +307,18 @@ def _choose_body(
     return best
 
 
+def _region(walker: _Walker, body: int) -> int:
+    """The body's parent, unless that is the whole page."""
+    parent = walker.elements[body].parent
+    if (
+        parent is None
+        or parent.name in ("body", "html", "[document]")
+        or id(parent) not in walker.elements
+    ):
+        return body
+    return id(parent)
+
+
 def _removed(text: str, category: str, rule: str) -> Removed:
     if len(text) > _REMOVED_MAX_CHARS:
         text = text[: _REMOVED_MAX_CHARS - 1].rstrip() + "\u2026"
@@ -307,16 +335,21 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     walker.walk(root)
     walker.flush()
     blocks = walker.blocks
-    flags = _effective_flags(blocks)
+    flags = _effective_flags(blocks, walker.exact)
     kept = [i for i in range(len(blocks)) if flags[i] is None]
     body = _choose_body(soup, blocks, kept, rules, walker)
     if body is None:
         return doc
+    # Marked elements beside the body (a comment thread after the article text)
+    # are reported as removed too; the rest of the page is not the article's.
+    region = _region(walker, body)
     last_flag: int | None = None
     for i, b in enumerate(blocks):
-        if body not in b.path:
+        if region not in b.path:
             continue
         flag = flags[i]
+        if flag is None and body not in b.path:
+            continue
         if flag is not None:
             # One entry per removed element, its blocks joined, as users read it.
             if flag[0] == last_flag and doc.removed:

@@ -21,6 +21,7 @@ _HEADLINE_MAX_WORDS = 25
 _TERMINAL = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*$|[\"\u201d]$")
 _HEADLINE_BAD_END = re.compile(r"[.,;:]$")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INDENT = re.compile(r"^(?: {2,}|\t)\S")
 _WRAP_SHARE = 0.5  # a block is hard-wrapped when most of its lines stop mid-sentence
 
 
@@ -46,13 +47,19 @@ def normalise_text(text: str) -> str:
 
 
 def blocks_of(text: str) -> list[list[str]]:
-    """Runs of non-blank lines, each line cleaned."""
+    """Runs of non-blank lines, each line cleaned.
+
+    A line indented deeper than the block's first line starts a paragraph
+    (wire copy marks paragraphs so): it is kept with a leading tab, which
+    :func:`split_block` reads and removes.
+    """
     blocks: list[list[str]] = []
     current: list[str] = []
     for raw in text.split("\n"):
         line = clean_line(raw)
         if line:
-            current.append(line)
+            indented = _INDENT.match(raw) is not None
+            current.append("\t" + line if indented and current else line)
         elif current:
             blocks.append(current)
             current = []
@@ -79,6 +86,8 @@ def split_block(lines: list[str]) -> list[str]:
     width (the end of a paragraph). Otherwise each line is a paragraph, except
     a line that stops mid-sentence before one starting in lower case.
     """
+    starts = [line.startswith("\t") for line in lines]
+    lines = [line.lstrip("\t") for line in lines]
     if len(lines) == 1:
         return lines
     breaks = lines[:-1]
@@ -86,8 +95,9 @@ def split_block(lines: list[str]) -> list[str]:
     paragraphs = [lines[0]]
     if open_share >= _WRAP_SHARE:
         width = max(len(line) for line in lines)
-        for prev, line in zip(lines, lines[1:], strict=False):
-            if _ends_sentence(prev) and len(prev) < 0.75 * width:
+        indented = any(starts) and not all(starts[1:])
+        for i, (prev, line) in enumerate(zip(lines, lines[1:], strict=False), start=1):
+            if (indented and starts[i]) or (_ends_sentence(prev) and len(prev) < 0.75 * width):
                 paragraphs.append(line)
             else:
                 paragraphs[-1] = _join(paragraphs[-1], line)

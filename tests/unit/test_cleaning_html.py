@@ -1,0 +1,222 @@
+"""HTML pages in the shapes of real news sites: what is kept, what is dropped, metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from search_app.cleaning import CleaningError, clean
+
+PAGES = Path(__file__).resolve().parents[1] / "data" / "html"
+
+
+@dataclass
+class Expect:
+    paragraphs: list[str]
+    title: str
+    dropped: dict[str, str] = field(default_factory=dict)  # text -> category
+    published: datetime | None = None
+    source: str | None = "example.net"
+    url: str | None = "https://example.net/article"
+    contributors: str | None = None
+    summary: str | None = None
+
+
+CAFE = [
+    "The café on Rue de la Paix has served the same crème brûlée since 1921, and its owner "
+    "says she has no plans to change the recipe – or the prices – any time soon.",
+    "“People come here because nothing changes,” said Amélie Durand, 64, who took over from "
+    "her father in 1989. “That’s the whole point.”",
+    "The dessert costs €4.50, about the same as a coffee in most of the city’s tourist spots, "
+    "and regulars say it is worth every cent.",
+]
+
+CASES = {
+    "comments.html": Expect(
+        title="City council approves new bike lanes",
+        published=datetime(2021, 3, 5, 14, 30, tzinfo=timezone(timedelta(hours=-5))),
+        source="The Riverside Ledger",
+        url="https://ledger.example.com/news/2021/03/05/bike-lanes",
+        paragraphs=[
+            "The city council voted 7-2 on Thursday to build protected bike lanes along Main "
+            "Street, ending a debate that has run for more than three years.",
+            "Supporters packed the chamber, many wearing cycling helmets, and cheered when the "
+            "final vote was read. Opponents warned that the lanes would cost the street a third "
+            "of its parking spaces.",
+            '"This is about safety, plain and simple," said council member Rosa Alvarez, who '
+            'sponsored the measure. "Four people were hit on this street last year."',
+            "Construction is expected to begin in the spring and to take about six months, "
+            "according to the city's transportation department.",
+        ],
+        dropped={
+            "By Dana Whitfield": "meta",
+            "3 Comments\nbikefan77\nFinally! I have been waiting for this for years, and I will "
+            "ride to work every day once it is done.\nMainStreetShop\nWhere exactly are my "
+            "customers supposed to park now? Nobody on the council asked the shop owners.\njk\n"
+            "Good news for the kids who cycle to the high school, the junction by the bridge is "
+            "dangerous.\nLeave a Reply\nYour email address will not be published.": "comments",
+        },
+    ),
+    "figures.html": Expect(
+        title="Flooding forces thousands from their homes",
+        published=datetime(2020, 2, 17, tzinfo=UTC),
+        contributors="Additional reporting by Tom Baker; Editing by Sue Lee",
+        paragraphs=[
+            "Rivers burst their banks after a week of heavy rain.",
+            "Thousands of people were forced to leave their homes on Sunday after rivers across "
+            "the region burst their banks following a week of heavy rain.",
+            "Emergency services said more than 400 properties had been flooded, and that rescue "
+            "teams in boats had helped dozens of residents from upstairs windows.",
+            "The Environment Agency issued more than 60 flood warnings, meaning flooding is "
+            "expected, and said river levels would stay high for several days.",
+            "Forecasters expect more rain later in the week, although not on the scale of the "
+            "downpours that caused the damage.",
+        ],
+        dropped={
+            "Residents wade through floodwater in the town centre on Sunday. "
+            "Photo: Jane Roe/Getty Images": "caption",
+            "A rescue boat on the High Street.": "caption",
+            "Residents wade through floodwater in the town centre on Sunday. "
+            "(Photo credit: Jane Roe/Getty Images)": "caption",
+            "REUTERS/John Smith": "caption",
+            "Additional reporting by Tom Baker; Editing by Sue Lee": "contributors",
+        },
+    ),
+    "newsletter_share.html": Expect(
+        title="Chip maker posts record profit",
+        published=datetime(2019, 11, 18, 9, tzinfo=UTC),
+        source="Tech Business Wire",
+        paragraphs=[
+            "The world's largest contract chip maker reported a record quarterly profit on "
+            "Monday, as demand for smartphone processors and data-centre chips rose faster than "
+            "expected.",
+            "Net income rose 14 percent from a year earlier, beating analysts' forecasts, and the "
+            "company raised its investment plans for next year by a fifth.",
+            "Shares rose 3 percent in early trading. The company said the shortage of advanced "
+            "chips would last at least until the middle of next year.",
+            "Chief executive Lin Wei told analysts that the company would build two more "
+            "factories, one of them abroad, to meet demand from its largest customers.",
+        ],
+        dropped={
+            "Facebook Twitter Email": "share",
+            "Get our daily briefing\nSign up for our newsletter to get the top business stories "
+            "delivered to your inbox every morning.": "newsletter",
+            "November 18, 2019": "meta",
+            "Advertisement": "ad",
+            "Subscribe to our newsletter": "newsletter",
+            "Share this article": "share",
+            "Share on Facebook\nShare on Twitter": "share",
+        },
+    ),
+    "related_cookie.html": Expect(
+        title="Museum returns looted bronzes",
+        paragraphs=[
+            "A national museum handed back 21 bronze sculptures on Tuesday that were taken by "
+            "soldiers more than a century ago, the largest return of its kind.",
+            "The handover took place at a ceremony attended by the culture ministers of both "
+            "countries and by descendants of the royal family from whose palace the works were "
+            "taken.",
+            'The museum\'s director said the decision had been "long overdue" and that the '
+            "institution would help to build a new gallery to display the works.",
+            "The bronzes date from the 16th to the 19th century.",
+            "Most were sold at auction in London in 1898.",
+            "Historians welcomed the return but said thousands of objects remained in "
+            "collections around the world.",
+        ],
+        dropped={
+            "Museum returns looted bronzes": "title",
+            "Read more: Other museums face calls to return treasures": "related",
+            "Related stories\nAncient manuscript found in monastery library after decades in "
+            "storage\nGallery opens new wing dedicated to contemporary African art and design\n"
+            "Auction house withdraws disputed sculpture after protest from scholars": "related",
+        },
+    ),
+    "jsonld.html": Expect(
+        title="Central bank holds rates steady",
+        published=datetime(2019, 11, 19, 16, 5, tzinfo=timezone(timedelta(hours=1))),
+        source="Example Financial News",
+        url="https://example.net/markets/central-bank-holds-rates",  # relative canonical
+        paragraphs=[
+            "The central bank left its main interest rate unchanged on Tuesday, saying inflation "
+            "was close to its target and the economy was growing at a moderate pace.",
+            "All nine members of the rate-setting committee voted to keep the rate at 1.5 "
+            "percent, in line with the expectations of economists polled before the meeting.",
+            "The bank said it would keep watching wage growth closely, and that it was ready to "
+            "act if the trade disputes weighing on exporters got worse.",
+        ],
+    ),
+    "cp1252_meta.html": Expect(title="A century of crème brûlée", paragraphs=CAFE),
+    "cp1252_no_meta.html": Expect(title="A century of crème brûlée", paragraphs=CAFE),
+    "latin1_label_cp1252_bytes.html": Expect(title="A century of crème brûlée", paragraphs=CAFE),
+    "utf8_no_meta.html": Expect(title="A century of crème brûlée", paragraphs=CAFE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_page(name: str) -> None:
+    expect = CASES[name]
+    art = clean((PAGES / name).read_bytes(), url="https://example.net/article")
+    assert list(art.paragraphs) == expect.paragraphs
+    assert art.title == expect.title
+    assert art.published == expect.published
+    if expect.published is not None:
+        assert art.published.tzinfo is not None
+    assert art.source == expect.source
+    assert art.url == expect.url
+    assert art.contributors == expect.contributors
+    removed = {r.text: r.category for r in art.removed}
+    for text, category in expect.dropped.items():
+        assert removed.get(text) == category, text
+        assert text not in art.paragraphs
+
+
+def test_page_with_no_article_text_raises() -> None:
+    with pytest.raises(CleaningError, match="no article text"):
+        clean((PAGES / "no_article.html").read_bytes(), url="https://example.net/login")
+
+
+def test_same_page_as_str_and_bytes_agree() -> None:
+    raw = (PAGES / "comments.html").read_bytes()
+    assert clean(raw) == clean(raw.decode("utf-8"))
+
+
+def test_br_separated_text_and_list_items_become_paragraphs() -> None:
+    html = (
+        "<html><body><div class='story'>"
+        "<h1>Council budget</h1>"
+        "<div>The council passed its budget on Monday after a long night of debate."
+        "<br><br>Spending on roads rises by a tenth, and libraries keep their hours."
+        "<br>Parks lose a little.</div>"
+        "<ul><li>Roads: up 10 percent.</li><li>Libraries: no change.</li></ul>"
+        "<h2>What happens next</h2>"
+        "<p>The budget takes effect in April, when the new financial year begins.</p>"
+        "</div></body></html>"
+    )
+    art = clean(html)
+    assert art.paragraphs == (
+        "The council passed its budget on Monday after a long night of debate.",
+        "Spending on roads rises by a tenth, and libraries keep their hours. Parks lose a little.",
+        "Roads: up 10 percent.",
+        "Libraries: no change.",
+        "What happens next",
+        "The budget takes effect in April, when the new financial year begins.",
+    )
+    assert art.title == "Council budget"
+
+
+def test_json_ld_headline_wins_over_title_tag_and_site_suffix_is_cut() -> None:
+    html = (
+        "<html><head><title>Storm closes schools | Daily Example</title>"
+        "<meta property='og:site_name' content='Daily Example'></head><body><article>"
+        "<p>Schools across the county closed on Friday as the storm brought down trees and "
+        "power lines, officials said.</p></article></body></html>"
+    )
+    art = clean(html, url="https://www.daily.example/story")
+    assert art.title == "Storm closes schools"
+    assert art.source == "Daily Example"
+    art = clean(html.replace("<meta property='og:site_name' content='Daily Example'>", ""))
+    assert art.title == "Storm closes schools"
+    assert art.source is None
