@@ -22,7 +22,7 @@ from bs4.element import CData
 
 from ..models import Removed
 from .metadata import PageMeta, read_meta
-from .rules import Rules
+from .rules import Rules, SelectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,7 @@ class _Walker:
         self.by_tag = {
             tag: (rule.category, rule.name) for rule in rules.element_rules for tag in rule.tags
         }
+        self.by_css = SelectorIndex(rules.element_rules)
         self.blocks: list[Block] = []
         self.elements: dict[int, Tag] = {}
         self.exact: set[int] = set()  # marked by a CSS selector: never a guess
@@ -131,6 +132,9 @@ class _Walker:
 
     def mark(self, el: Tag) -> tuple[str, str] | None:
         found = self.marked.get(id(el))
+        if not found:
+            rule = self.by_css.match(el)
+            found = (rule.category, rule.name) if rule else None
         if found:
             self.exact.add(id(el))
             return found
@@ -222,9 +226,10 @@ def _strip_raw(html: str) -> str:
 
 
 def _marked_by_css(soup: BeautifulSoup, rules: Rules) -> dict[int, tuple[str, str]]:
+    """Elements matched by the selectors too complex for the per-element index."""
     marked: dict[int, tuple[str, str]] = {}
     for rule in rules.element_rules:
-        if rule.selector is not None:
+        if rule.selector is not None and rule.simple is None:
             for el in rule.selector.select(soup):
                 marked.setdefault(id(el), (rule.category, rule.name))
     return marked
@@ -294,9 +299,12 @@ def _choose_body(
             ancestors_of_best.update(blocks[i].path[: blocks[i].path.index(best)])
             break
     for rule in rules.body_hints:
-        if rule.selector is None:
+        if rule.simple is not None:
+            candidates = [k for k in score if rule.matches(walker.elements[k])]
+        elif rule.selector is not None:
+            candidates = [id(el) for el in rule.selector.select(soup) if id(el) in score]
+        else:
             continue
-        candidates = [id(el) for el in rule.selector.select(soup) if id(el) in score]
         candidates = [c for c in candidates if c not in ancestors_of_best]
         if not candidates:
             continue

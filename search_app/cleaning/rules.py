@@ -65,6 +65,75 @@ class HintRule:
     pattern: re.Pattern[str]
 
 
+_SIMPLE_PART = re.compile(
+    r"""\.(?P<cls>[\w-]+)|\#(?P<id>[\w-]+)"""
+    r"""|\[\s*(?P<attr>[\w:-]+)\s*(?:=\s*(?P<q>["']?)(?P<val>[^\]"']*)(?P=q)\s*)?\]"""
+)
+_SIMPLE_TAG = re.compile(r"^(?P<tag>[a-zA-Z][\w-]*|\*)?")
+
+
+@dataclass(frozen=True)
+class Compound:
+    """One selector without combinators: tag, classes, id and attribute tests."""
+
+    tag: str | None
+    classes: frozenset[str]
+    ident: str | None
+    attrs: tuple[tuple[str, str | None], ...]
+
+    def matches(self, el: Any) -> bool:
+        if self.tag is not None and el.name != self.tag:
+            return False
+        attrs = el.attrs
+        if self.ident is not None and attrs.get("id") != self.ident:
+            return False
+        if self.classes and not self.classes.issubset(attrs.get("class") or ()):
+            return False
+        for name, value in self.attrs:
+            if name not in attrs:
+                return False
+            if value is not None:
+                have = attrs[name]
+                have = " ".join(have) if isinstance(have, list) else have
+                if have != value:
+                    return False
+        return True
+
+
+def _compile_simple(css: str) -> tuple[Compound, ...] | None:
+    """The selector as compounds when it uses no combinators or pseudo-classes.
+
+    Such selectors (nearly all cleaning rules) are tested per element in the
+    one page walk; soupsieve would walk the whole page again for each rule,
+    which cost three quarters of the cleaning time.
+    """
+    compounds = []
+    for alternative in css.split(","):
+        text = alternative.strip()
+        head = _SIMPLE_TAG.match(text)
+        tag = head.group("tag") if head else None
+        pos = head.end() if head else 0
+        classes: set[str] = set()
+        ident = None
+        attrs: list[tuple[str, str | None]] = []
+        while pos < len(text):
+            part = _SIMPLE_PART.match(text, pos)
+            if part is None:
+                return None
+            if part.group("cls"):
+                classes.add(part.group("cls"))
+            elif part.group("id"):
+                ident = part.group("id")
+            else:
+                attrs.append((part.group("attr").lower(), part.group("val")))
+            pos = part.end()
+        if not text or (tag is None and not classes and ident is None and not attrs):
+            return None
+        tag = None if tag in (None, "*") else tag.lower()
+        compounds.append(Compound(tag, frozenset(classes), ident, tuple(attrs)))
+    return tuple(compounds)
+
+
 @dataclass(frozen=True)
 class ElementRule:
     """Elements to drop by tag name or CSS selector."""
@@ -74,6 +143,55 @@ class ElementRule:
     tags: frozenset[str] = frozenset()
     css: str | None = None
     selector: Any = None  # a compiled soupsieve selector when css is set
+    simple: tuple[Compound, ...] | None = None  # the same selector, when it is simple
+
+    def matches(self, el: Any) -> bool:
+        """Whether one element matches (simple selectors and tag lists only)."""
+        if el.name in self.tags:
+            return True
+        return self.simple is not None and any(c.matches(el) for c in self.simple)
+
+
+class SelectorIndex:
+    """Simple-selector rules indexed by tag, class, id and attribute name.
+
+    Looking an element up costs a few dict probes however many rules there are.
+    """
+
+    def __init__(self, rules: Iterable[ElementRule]) -> None:
+        self.by_key: dict[tuple[str, str], list[tuple[int, Compound, ElementRule]]] = {}
+        self.complex: list[ElementRule] = []
+        for order, rule in enumerate(rules):
+            if rule.css is not None and rule.simple is None:
+                self.complex.append(rule)
+            for compound in rule.simple or ():
+                if compound.ident is not None:
+                    key = ("id", compound.ident)
+                elif compound.classes:
+                    key = ("class", min(compound.classes))
+                elif compound.attrs:
+                    key = ("attr", compound.attrs[0][0])
+                else:
+                    key = ("tag", compound.tag or "*")
+                self.by_key.setdefault(key, []).append((order, compound, rule))
+
+    def match(self, el: Any) -> ElementRule | None:
+        """The first rule (in rule order) whose simple selector matches the element."""
+        if not self.by_key:
+            return None
+        attrs = el.attrs
+        keys = [("tag", el.name), ("tag", "*")]
+        ident = attrs.get("id")
+        if isinstance(ident, str):
+            keys.append(("id", ident))
+        keys.extend(("class", c) for c in attrs.get("class") or ())
+        keys.extend(("attr", a) for a in attrs)
+        best: tuple[int, ElementRule] | None = None
+        for key in keys:
+            for order, compound, rule in self.by_key.get(key, ()):
+                if (best is None or order < best[0]) and compound.matches(el):
+                    best = (order, rule)
+        return best[1] if best else None
 
 
 @dataclass(frozen=True)
@@ -212,6 +330,7 @@ def _element_rule(rule: Any, source: str, where: str, need_category: bool = True
         tags=frozenset(t.lower() for t in tags),
         css=css,
         selector=selector,
+        simple=_compile_simple(css) if css is not None else None,
     )
 
 
