@@ -69,14 +69,25 @@ def fingerprint(paragraph: str) -> str:
     return hashlib.blake2b(normalise(paragraph).encode("utf-8"), digest_size=8).hexdigest()
 
 
+# Short lines legitimately recur inside one article ("Eat every 2-3 hours" in each
+# day of a meal plan, "Q:" in an interview); repeated prose is a layout artefact.
+REPEAT_MIN_CHARS = 80
+
+
 def drop_repeats(paragraphs: list[str]) -> tuple[list[str], list[Removed]]:
-    """Keep the first of paragraphs repeated inside one article (sticky quotes, reflowed ads)."""
+    """Keep the first of prose paragraphs repeated inside one article (pull quotes, reflows).
+
+    Short lines are only dropped when repeated back to back.
+    """
     seen: set[str] = set()
     kept: list[str] = []
     removed: list[Removed] = []
+    previous = None
     for text in paragraphs:
         key = normalise(text)
-        if key in seen:
+        repeated = key == previous or (key in seen and len(key) >= REPEAT_MIN_CHARS)
+        previous = key
+        if repeated:
             removed.append(Removed(text, "duplicate", "repeated-paragraph"))
             continue
         seen.add(key)

@@ -64,13 +64,20 @@ _STRIP_RAW = re.compile(
 )
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SENTENCE_PUNCT = re.compile(r"[.!?,;:\u2026\"\u201d]")
+_SENTENCE_PUNCT = re.compile(r"[.!?,;:\u2026\"\u201d\u3001\u3002\uff01\uff0c\uff1f\u300d]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 _MAX_DEPTH = 300  # deeper markup is broken; read it as text instead of recursing
 _GOOD_MIN_CHARS = 50  # shorter blocks are labels, bylines, menu items
 _LINK_DENSITY_BAD = 0.35  # above this a block is a list of links, not prose
 _LINK_DENSITY_DROP = 0.5  # inside the body, drop blocks that are mostly link text
-_WRAPPER_SHARE = 0.5  # a marked element holding over half the prose is a page wrapper
+# A marked element holding this much of the page's prose, in at least
+# _WRAPPER_BLOCKS blocks, is a wrapper that happens to carry a boilerplate-like
+# class ("paywall", "has-sidebar", "modal-open"), not boilerplate. Comment
+# threads can legitimately be longer than the article, so they need a majority.
+_WRAPPER_SHARE = 0.25
+_WRAPPER_SHARE_COMMENTS = 0.5
+_WRAPPER_BLOCKS = 3
 _BODY_HINT_SHARE = 0.6  # a named body container must hold this share of the best score
 _REMOVED_MAX_CHARS = 2000  # removed text is shown to users, not indexed: keep it bounded
 
@@ -90,7 +97,8 @@ class Block:
     @property
     def weight(self) -> float:
         """How much this block argues that its enclosing element is the article."""
-        size = len(self.text)
+        # A Chinese or Japanese character carries about a short word's worth of text.
+        size = len(self.text) + 2 * len(_CJK.findall(self.text))
         if self.link_density > _LINK_DENSITY_BAD:
             return -float(size)
         if self.kind == "h1":
@@ -255,10 +263,14 @@ def _effective_flags(
             for ident, _, _ in b.flags:
                 good[ident] += w
                 count[ident] += 1
+    category = {f[0]: f[1] for b in blocks for f in b.flags}
     wrappers = {
         ident
         for ident, g in good.items()
-        if g > _WRAPPER_SHARE * total and count[ident] >= 2 and ident not in exact
+        if ident not in exact
+        and count[ident] >= _WRAPPER_BLOCKS
+        and g
+        > (_WRAPPER_SHARE_COMMENTS if category[ident] == "comments" else _WRAPPER_SHARE) * total
     }
     result: dict[int, tuple[int, str, str] | None] = {}
     for i, b in enumerate(blocks):

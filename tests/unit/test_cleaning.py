@@ -80,9 +80,17 @@ def test_fingerprint_ignores_typography_space_and_case() -> None:
 
 
 def test_repeated_paragraph_kept_once() -> None:
-    art = clean("One.\n\nTwo is here.\n\nOne.\n\nThree.")
-    assert art.paragraphs == ("One.", "Two is here.", "Three.")
-    assert [(r.text, r.category) for r in art.removed] == [("One.", "duplicate")]
+    quote = "“We will not accept a deal that leaves our members worse off,” the union leader said."
+    art = clean(f"Talks resumed on Monday.\n\n{quote}\n\nNo date was set.\n\n{quote}\n\nEnd.")
+    assert art.paragraphs == ("Talks resumed on Monday.", quote, "No date was set.", "End.")
+    assert [(r.text, r.category) for r in art.removed] == [(quote, "duplicate")]
+
+
+def test_short_lines_may_recur_but_not_back_to_back() -> None:
+    plan = "Meal plan\n\nDay 1\n\nEat every 2 hours.\n\nDay 2\n\nEat every 2 hours.\n\nEat every 2 hours."
+    art = clean(plan)
+    assert art.paragraphs == ("Day 1", "Eat every 2 hours.", "Day 2", "Eat every 2 hours.")
+    assert [r.category for r in art.removed] == ["duplicate"]
 
 
 def test_user_rules_add_replace_and_disable(tmp_path) -> None:
