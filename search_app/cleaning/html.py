@@ -79,6 +79,7 @@ _WRAPPER_SHARE = 0.25
 _WRAPPER_SHARE_COMMENTS = 0.5
 _WRAPPER_BLOCKS = 3
 _BODY_HINT_SHARE = 0.6  # a named body container must hold this share of the best score
+_BODY_HINT_SHARE_ENCLOSING = 0.25  # ... or this, for an exact body marker around the best
 _REMOVED_MAX_CHARS = 2000  # removed text is shown to users, not indexed: keep it bounded
 
 
@@ -317,11 +318,21 @@ def _choose_body(
             candidates = [id(el) for el in rule.selector.select(soup) if id(el) in score]
         else:
             continue
-        candidates = [c for c in candidates if c not in ancestors_of_best]
+        # A "container" (<article>, <main>) enclosing the best element holds
+        # more than the article; an exact body marker (itemprop=articleBody)
+        # enclosing it means the best element was only part of the article.
+        if rule.category == "body":
+            share = {
+                k: _BODY_HINT_SHARE_ENCLOSING if k in ancestors_of_best else _BODY_HINT_SHARE
+                for k in candidates
+            }
+        else:
+            candidates = [c for c in candidates if c not in ancestors_of_best]
+            share = dict.fromkeys(candidates, _BODY_HINT_SHARE)
         if not candidates:
             continue
         top = max(candidates, key=lambda k: score[k])
-        if score[top] >= _BODY_HINT_SHARE * score[best]:
+        if score[top] >= share[top] * score[best]:
             log.debug("body container from rule %s", rule.name)
             return top
     return best

@@ -304,12 +304,19 @@ def _hint_rule(rule: Any, source: str, where: str) -> HintRule:
     )
 
 
+BODY_KINDS = ("body", "container")  # exact article-body markers / elements that may hold more
+
+
 def _element_rule(rule: Any, source: str, where: str, need_category: bool = True) -> ElementRule:
-    keys = {"name", "category", "tags", "css"} if need_category else {"name", "css"}
-    _check_keys(rule, keys, source, where)
+    _check_keys(rule, {"name", "category", "tags", "css"}, source, where)
     name = _str(rule, "name", source, where)
     where = f"{where} {name!r}"
-    category = _str(rule, "category", source, where) if need_category else "body"
+    if need_category:
+        category = _str(rule, "category", source, where)
+    else:
+        category = rule.get("category", "container")
+        if category not in BODY_KINDS:
+            raise _fail(source, where, f"a body hint's category must be one of {BODY_KINDS}")
     tags = rule.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
         raise _fail(source, where, "'tags' must be a list of tag names")
