@@ -67,6 +67,12 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SENTENCE_PUNCT = re.compile(r"[.!?,;:\u2026\"\u201d\u3001\u3002\uff01\uff0c\uff1f\u300d]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
+# A short line with a year or a clock time and no sentence end: "Monday, 22
+# January 2018 at 0:13", "Marcus Smith | 2019-11-20 17:27".
+_DATELINE = re.compile(r"^(?=.{4,80}$)(?=.*(?:\b(?:19|20)\d\d\b|\b\d{1,2}:\d\d\b))(?!.*[.!?]$)")
+_SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", ".)")
+_LINKED_SENTENCE_CHARS = 150
+
 _MAX_DEPTH = 300  # deeper markup is broken; read it as text instead of recursing
 _GOOD_MIN_CHARS = 50  # shorter blocks are labels, bylines, menu items
 _LINK_DENSITY_BAD = 0.35  # above this a block is a list of links, not prose
@@ -101,7 +107,7 @@ class Block:
         # A Chinese or Japanese character carries about a short word's worth of text.
         size = len(self.text) + 2 * len(_CJK.findall(self.text))
         if self.link_density > _LINK_DENSITY_BAD:
-            return -float(size)
+            return 0.0 if _linked_sentence(self) else -float(size)
         if self.kind == "h1":
             return 0.0
         if size >= _GOOD_MIN_CHARS and (size >= 100 or _SENTENCE_PUNCT.search(self.text)):
@@ -375,6 +381,7 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     # are reported as removed too; the rest of the page is not the article's.
     region = _region(walker, body)
     last_flag: int | None = None
+    seen_prose = False
     for i, b in enumerate(blocks):
         if region not in b.path:
             continue
@@ -393,8 +400,17 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
         last_flag = None
         if b.kind == "h1":
             doc.removed.append(_removed(b.text, "title", "h1-heading"))
-        elif b.link_density > _LINK_DENSITY_DROP:
+        elif b.link_density > _LINK_DENSITY_DROP and not _linked_sentence(b):
             doc.removed.append(_removed(b.text, "related", "link-density"))
+        elif not seen_prose and b.kind != "h" and _DATELINE.search(b.text):
+            # Date and byline lines above the first paragraph, in any language.
+            doc.removed.append(_removed(b.text, "meta", "leading-dateline"))
         else:
+            seen_prose = seen_prose or b.weight > 0
             doc.paragraphs.append(b.text)
     return doc
+
+
+def _linked_sentence(block: Block) -> bool:
+    """A long sentence that happens to be one link is prose; a link list is not."""
+    return len(block.text) >= _LINKED_SENTENCE_CHARS and block.text.endswith(_SENTENCE_ENDS)

@@ -84,3 +84,50 @@ def test_meal_plan_repeats_short_lines_per_day() -> None:
     assert art.paragraphs.count("Eat every 2–3 hours") == 3
     assert art.paragraphs.count("Portion Fix Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp.") == 3
     assert not [r for r in art.removed if r.category == "duplicate"]
+
+
+def test_body_marker_wins_over_one_long_paragraph_inside_it() -> None:
+    """A schedule as one long <p> plus short notes: the marked body keeps the notes too."""
+    schedule = " ".join(
+        f"Round {n}: {d} March – Circuit {n}." for n, d in enumerate(range(3, 30, 3))
+    )
+    html = (
+        "<html><body><div class='articleBody'>"
+        "<p>segunda-feira, 22 de janeiro de 2018 às 0:13</p>"
+        "<h2>Race calendar 2018</h2>"
+        f"<p>{schedule}</p>"
+        "<p>* Dates may change at the organiser's request</p>"
+        "<p>* Calendar published in January 2018</p>"
+        "</div><div class='sidebar'><p>Most read this week on the site</p></div></body></html>"
+    )
+    art = clean(html)
+    assert art.paragraphs == (
+        "Race calendar 2018",
+        schedule,
+        "* Dates may change at the organiser's request",
+        "* Calendar published in January 2018",
+    )
+    assert ("meta", "leading-dateline") in {(r.category, r.rule) for r in art.removed}
+
+
+def test_link_lists_dropped_but_a_long_linked_sentence_kept() -> None:
+    linked = (
+        "The gray haze led to canceled flights, closed schools, and created a public health "
+        "emergency that officials said could last for weeks if the winds did not change."
+    )
+    html = (
+        "<html><body><div class='story'>"
+        "<p>Air pollution in the capital reached its worst level of the year on Friday, "
+        "according to the government's own monitoring stations.</p>"
+        f"<p><a href='/haze'>{linked}</a></p>"
+        "<p><a href='/a'>Read more: Smog season returns</a></p>"
+        "<p>Doctors advised residents to stay indoors and to keep children home from school "
+        "until the air cleared.</p>"
+        "<p>Installation views of the new exhibit, photos © Example Studio, 2018</p>"
+        "</div></body></html>"
+    )
+    art = clean(html)
+    assert linked in art.paragraphs
+    assert "Read more: Smog season returns" not in art.paragraphs
+    assert len(art.paragraphs) == 3
+    assert {r.rule for r in art.removed} >= {"caption-copyright-credit"}
