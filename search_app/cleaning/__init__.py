@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..models import Article, Removed
+from .dates import parse_date
 from .dedup import fingerprint, normalise
 from .encoding import check_text, decode
 from .errors import CleaningError, RulesError
@@ -119,6 +120,9 @@ def clean(
         removed.extend(page.removed)
         meta = page.meta
         title, published, source, canonical = meta.title, meta.published, meta.source, meta.url
+        if published is None:  # no date in the markup: the visible dateline, if any
+            datelines = (r.text for r in page.removed if r.rule == "leading-dateline")
+            published = next(filter(None, map(parse_date, datelines)), None)
         summary = meta.summary
         kind = "HTML page"
     else:

@@ -7,6 +7,7 @@ the visible layout; the layout (<h1>, <time>, <title>) is the fallback.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 _ARTICLE_TYPES = {
     "newsarticle",
     "article",
-    "reportagenews",
+    "reportagenewsarticle",
     "analysisnewsarticle",
     "opinionnewsarticle",
     "backgroundnewsarticle",
@@ -65,7 +66,8 @@ _DATE_KEYS = (
     "article:modified_time",
     "datemodified",
 )
-_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014:\u00b7\u2022-]\s+|\s+\|\s*|\s*\|\s+")
+# Colons are left alone: "Column: ..." and "Brexit: ..." are part of headlines.
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022-]\s+|\s+\|\s*|\s*\|\s+")
 
 
 @dataclass
@@ -80,6 +82,8 @@ class PageMeta:
 
 def _text(value: Any) -> str | None:
     if isinstance(value, str):
+        if "&" in value:  # CMSs escape twice: "&amp;#8211;" arrives as "&#8211;"
+            value = html.unescape(value)
         value = re.sub(r"\s+", " ", value).strip()
         return value or None
     if isinstance(value, list) and value:
@@ -139,19 +143,19 @@ def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
     return found
 
 
-def _strip_site(title: str, site: str | None) -> str:
-    """Drop the site name a <title> carries ("Headline | Site")."""
+def _strip_site(title: str, site: str | None, from_title_tag: bool) -> str:
+    """Drop the site name a title carries ("Headline | Site")."""
     parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return title
     site_key = re.sub(r"\W+", "", (site or "").lower())
     kept = [p for p in parts if re.sub(r"\W+", "", p.lower()) != site_key]
-    if site_key and len(kept) < len(parts) and kept:
-        return " - ".join(kept) if len(kept) > 1 else kept[0]
-    # No site name known: the longest part is the headline when the others are short.
-    longest = max(parts, key=len)
-    if all(len(p) <= 40 for p in parts if p is not longest) and len(longest) >= 20:
-        return longest.strip()
+    if site_key and kept and len(kept) < len(parts):
+        return title[title.index(kept[0]) : title.rindex(kept[-1]) + len(kept[-1])].strip()
+    # A <title> ends with the site's name even when no metadata names the site.
+    last = parts[-1]
+    if from_title_tag and len(last) <= 30 and len(title) - len(last) > len(last):
+        return title[: title.rindex(last)].rstrip(" |-\u2013\u2014\u00b7\u2022")
     return title
 
 
@@ -216,10 +220,12 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
     if not raw_title:
         h1 = soup.find("h1")
         raw_title = _text(h1.get_text(" ")) if isinstance(h1, Tag) else None
+    from_title_tag = False
     if not raw_title and soup.title is not None:
         raw_title = _text(soup.title.get_text(" "))
+        from_title_tag = True
     if raw_title:
-        page.title = _strip_site(raw_title, page.source)
+        page.title = _strip_site(raw_title, page.source, from_title_tag)
 
     for value in [article.get("datePublished") if article else None] + [
         meta.get(k) for k in _DATE_KEYS
@@ -227,6 +233,12 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
         page.published = parse_date(_text(value))
         if page.published:
             break
+    if page.published is None:
+        # Yoast and others put the date on the WebPage node, not the article.
+        for node in nodes:
+            page.published = parse_date(_text(node.get("datePublished")))
+            if page.published:
+                break
     if page.published is None:
         page.published = _time_element(soup)
     if page.published is None and article is not None:

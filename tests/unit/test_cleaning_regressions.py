@@ -131,3 +131,40 @@ def test_link_lists_dropped_but_a_long_linked_sentence_kept() -> None:
     assert "Read more: Smog season returns" not in art.paragraphs
     assert len(art.paragraphs) == 3
     assert {r.rule for r in art.removed} >= {"caption-copyright-credit"}
+
+
+ARTICLE_P = (
+    "<p>The review found the game ambitious and mostly successful, though its combat takes "
+    "a few hours to click and the map can be confusing.</p>"
+    "<p>It goes on sale on Friday for consoles and computers, with a streaming version to "
+    "follow early next year.</p>"
+)
+
+
+def test_title_metadata_escaped_twice_and_dashes_inside_headlines() -> None:
+    html = (
+        "<html><head><meta property='og:title' content='Jedi review &amp;#8211; shoots for "
+        "the moon, lands among the stars'></head><body><article>"
+        + ARTICLE_P
+        + "</article></body></html>"
+    )
+    assert clean(html).title == "Jedi review – shoots for the moon, lands among the stars"
+
+
+def test_dates_from_reportage_type_webpage_node_and_visible_dateline() -> None:
+    from datetime import UTC, datetime
+
+    reportage = (
+        '<script type="application/ld+json">{"@type": "ReportageNewsArticle", '
+        '"headline": "H", "datePublished": "2019-11-19T09:44:09+00:00"}</script>'
+    )
+    webpage = (
+        '<script type="application/ld+json">{"@graph": [{"@type": "WebPage", '
+        '"datePublished": "2019-11-19T09:44:09+00:00"}]}</script>'
+    )
+    dateline = "<p>November 19, 2019</p>"
+    expected = datetime(2019, 11, 19, 9, 44, 9, tzinfo=UTC)
+    for head, body in ((reportage, ""), (webpage, ""), ("", dateline)):
+        html = f"<html><head>{head}</head><body><article>{body}{ARTICLE_P}</article></body></html>"
+        published = clean(html).published
+        assert published == (expected if body == "" else datetime(2019, 11, 19, tzinfo=UTC))
