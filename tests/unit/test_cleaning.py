@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search_app.cleaning import (
     CLEANER_VERSION,
@@ -219,3 +221,30 @@ def test_missing_rules_file(tmp_path) -> None:
 )
 def test_undeclared_regional_code_pages_are_detected(text, encoding) -> None:
     assert clean(text.encode(encoding)).paragraphs == (text,)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=400), st.text(max_size=400)))
+def test_any_input_gives_an_article_or_a_cleaning_error(raw) -> None:
+    try:
+        art = clean(raw)
+    except CleaningError as exc:
+        assert str(exc) and "\n" not in str(exc)  # one clear line
+        return
+    assert art.paragraphs and all(p == p.strip() and p for p in art.paragraphs)
+    assert art.title
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>Only a fragment, but a real sentence about the harbour reopening.</p>",
+        "<html><p>No body tag, yet the ferry service resumed on Monday morning.</p></html>",
+        "<div>" * 400 + "Deeply nested text still counts as the article here." + "</div>" * 400,
+    ],
+)
+def test_odd_markup_still_yields_the_text(html) -> None:
+    art = clean(html, content_type="text/html")
+    assert len(art.paragraphs) == 1 and art.paragraphs[0].endswith(
+        ("Monday morning.", "here.", "reopening.")
+    )
