@@ -38,6 +38,7 @@ CLEANER_VERSION = "1.0.0"
 
 log = logging.getLogger(__name__)
 
+_WORD = re.compile(r"\w")
 _TITLE_MAX_CHARS = 90  # a derived title must fit one result line
 _HTML_SNIFF = re.compile(
     r"<(!doctype\s+html|html|head|body|p|div|article|main|section|span|br|meta|title|table|"
@@ -59,7 +60,7 @@ def derive_title(paragraph: str) -> str:
     match = _FIRST_SENTENCE.match(paragraph)
     sentence = match.group(1) if match else paragraph
     if len(sentence) <= _TITLE_MAX_CHARS:
-        return sentence.rstrip(".")
+        return sentence.rstrip(".") or sentence
     cut = sentence[: _TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:-\u2013\u2014")
     return cut + "\u2026"
 
@@ -133,7 +134,11 @@ def clean(
 
     filtered = apply_line_rules(paragraphs, active)
     removed.extend(filtered.removed)
-    paragraphs = filtered.paragraphs
+    # Separators ("***", "—") and stray punctuation are not paragraphs.
+    removed.extend(
+        Removed(p, "separator", "no-words") for p in filtered.paragraphs if not _WORD.search(p)
+    )
+    paragraphs = [p for p in filtered.paragraphs if _WORD.search(p)]
     if title:
         key = normalise(title)
         repeats = [p for p in paragraphs if normalise(p) == key]
