@@ -30,7 +30,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import writing
-from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 
 from .analysis import news_analyzer, plain_analyzer
@@ -80,14 +80,14 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True),
         article_id=ID(stored=True, sortable=True),
-        position=NUMERIC(stored=True, sortable=True),
-        text=TEXT(analyzer=news_analyzer(), stored=True, phrase=True, spelling=True),
+        position=STORED(),
+        # No spelling=True: its extra word postings halve indexing speed; "did you
+        # mean" and autocomplete read the stemmed lexicon instead (search.py).
+        text=TEXT(analyzer=news_analyzer(), stored=True, phrase=True),
         title=TEXT(analyzer=news_analyzer(), phrase=True),
         source=TEXT(analyzer=plain_analyzer(), phrase=True),
         source_key=ID(stored=True, sortable=True),
         date=DATETIME(stored=True, sortable=True),
-        year=NUMERIC(stored=True, sortable=True),
-        month=ID(stored=True, sortable=True),
         fingerprint=ID(stored=True, sortable=True),
         content_hash=ID(stored=True),
         key=ID(stored=True),
@@ -173,11 +173,8 @@ def _paragraph_docs(stored: StoredArticle) -> Iterator[dict[str, Any]]:
     }
     if art.published:
         common["date"] = _naive_utc(art.published)
-        common["year"] = art.published.year
-        common["month"] = f"{art.published.year:04d}-{art.published.month:02d}"
     for position, text in enumerate(art.paragraphs):
         doc = dict(common)
-        doc["id"] = paragraph_doc_id(stored.id, position)
         doc["position"] = position
         doc["text"] = text
         if position < len(stored.fingerprints):

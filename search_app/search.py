@@ -357,6 +357,7 @@ class SearchService:
         self.index = ParagraphIndex.open(self.root, create=True)
         self._local = threading.local()
         self._cache = _LRU(self.settings.cache_size)
+        self._surfaces: dict[str, str] = {}
         self.refresh_interval = 0.2
         self._parser = _make_parser(self.index.schema)
 
@@ -707,10 +708,7 @@ class SearchService:
     def _did_you_mean(self, searcher: Any, text: str) -> str | None:
         """The query with unknown words replaced by the closest indexed words."""
         reader = searcher.reader()
-        try:
-            corrector = searcher.corrector("text")
-        except Exception:  # an empty index has no spelling field yet
-            return None
+        corrector = reader.corrector("text")  # over stems: no extra spelling postings
         changed = False
 
         def fix(m: re.Match[str]) -> str:
@@ -721,11 +719,12 @@ class SearchService:
             st = stem(fold(word))
             if reader.doc_frequency("text", st) or reader.doc_frequency("title", st):
                 return word
-            options = corrector.suggest(fold(word), limit=1, maxdist=2)
-            if not options:
-                return word
-            changed = True
-            return options[0]
+            for option in corrector.suggest(st, limit=3, maxdist=2):
+                surface = self._surface(searcher, option)
+                if surface:
+                    changed = True
+                    return surface
+            return word
 
         fixed = re.sub(r"(?<![:\w])\w+(?![:\w])", fix, text)
         return fixed if changed and fixed != text else None
@@ -741,19 +740,40 @@ class SearchService:
         head = " ".join(words[:-1])
         searcher = self._searcher()
         reader = searcher.reader()
-        field = self.index.schema["text"].spelling_fieldname("text")
+        # The lexicon holds stems; a stem may end before the typed prefix does
+        # ("happi" for "happy"), so expand one letter short and check surfaces.
+        stem_prefix = last[:-1] if len(last) > 3 else last
         candidates: list[tuple[int, str]] = []
-        try:
-            for i, btext in enumerate(reader.expand_prefix(field, last)):
-                if i >= 2000:
-                    break
-                w = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                candidates.append((reader.doc_frequency("text", stem(w)), w))
-        except Exception:
-            return []
+        for i, btext in enumerate(reader.expand_prefix("text", stem_prefix)):
+            if i >= 2000:
+                break
+            term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            candidates.append((reader.doc_frequency("text", term), term))
         candidates.sort(key=lambda c: (-c[0], c[1]))
-        out = [(head + " " + w).strip() for _, w in candidates[:limit]]
-        return out
+        out: list[str] = []
+        for _, term in candidates:
+            word = self._surface(searcher, term)
+            if word and word.startswith(last) and word not in out:
+                out.append(word)
+            if len(out) >= limit:
+                break
+        return [(head + " " + w).strip() for w in out]
+
+    def _surface(self, searcher: Any, term: str) -> str | None:
+        """A word as people write it (folded) for an index stem: "diplomacy" for "diplomaci"."""
+        cached = self._surfaces.get(term)
+        if cached is not None:
+            return cached or None
+        word = ""
+        for hit in searcher.search(query.Term("text", term), limit=1):
+            for start, end, t in token_spans(hit.get("text", "")):
+                if t == term:
+                    word = fold(hit["text"][start:end])
+                    break
+        if len(self._surfaces) > 50_000:
+            self._surfaces.clear()
+        self._surfaces[term] = word
+        return word or None
 
     def article(self, article_id: str, q: str | None = None) -> ArticleView | None:
         """An article for its page, with the query's terms marked in every paragraph."""
