@@ -187,7 +187,7 @@ def _paragraph_docs(stored: StoredArticle) -> Iterator[dict[str, Any]]:
     common: dict[str, Any] = {
         "kind": "p",
         "article_id": stored.id,
-        "title": art.title,
+        "title": "" if title_is_derived(art) else art.title,
         "source": art.source or "",
         "source_key": _source_key(art),
     }
@@ -200,6 +200,18 @@ def _paragraph_docs(stored: StoredArticle) -> Iterator[dict[str, Any]]:
         if position < len(stored.fingerprints):
             doc["fingerprint"] = stored.fingerprints[position]
         yield doc
+
+
+def title_is_derived(article: Article) -> bool:
+    """True when the title is just the start of the first paragraph (no headline).
+
+    Such a title is for display; indexing it would count the first sentence's
+    words twice, and boosted.
+    """
+    if not article.paragraphs or not article.title:
+        return False
+    head = article.title.rstrip("…. ").strip()
+    return bool(head) and article.paragraphs[0].startswith(head)
 
 
 def article_from_stored_fields(fields: dict[str, Any], paragraphs: list[str]) -> StoredArticle:

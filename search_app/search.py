@@ -308,6 +308,37 @@ def highlight(
 # ---------------------------------------------------------------- the service
 
 
+class NewsBM25F(scoring.BM25F):
+    """BM25F whose statistics count paragraphs only.
+
+    The index also holds one document per article (kind "a") with no text;
+    Whoosh's averages divide by every document, so they halved the average
+    paragraph length and skewed length normalisation. IDF is the BM25
+    (Robertson-Sparck Jones) form, always positive, over paragraphs.
+    """
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        B = self._field_B.get(fieldname, self.B)
+        return _ParagraphBM25Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
+
+
+class _ParagraphBM25Scorer(scoring.BM25FScorer):
+    def __init__(
+        self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: int = 1
+    ) -> None:
+        parent = searcher.get_parent()
+        n = parent.doc_frequency("kind", "p") or 1
+        df = parent.doc_frequency(fieldname, text)
+        self.idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        self.avgfl = (parent.field_length(fieldname) / n) or 1
+        self.B = B
+        self.K1 = K1
+        self.qf = qf
+        self.setup(searcher, fieldname, text)
+
+
 class _LRU:
     def __init__(self, size: int) -> None:
         self.size = size
@@ -368,7 +399,7 @@ class SearchService:
         s = getattr(loc, "searcher", None)
         now = time.monotonic()
         if s is None:
-            s = self.index.searcher(weighting=scoring.BM25F())
+            s = self.index.searcher(weighting=NewsBM25F())
             loc.searcher, loc.checked = s, now
         elif now - loc.checked >= self.refresh_interval:
             loc.checked = now
@@ -376,7 +407,7 @@ class SearchService:
                 # A whole new searcher rather than Searcher.refresh(): refresh shares
                 # segment readers with the old searcher and closes some of them, so
                 # a failed (retried) refresh could leave neither usable.
-                new = self.index.searcher(weighting=scoring.BM25F())
+                new = self.index.searcher(weighting=NewsBM25F())
                 s.close()
                 loc.searcher = s = new
         return s
