@@ -33,6 +33,7 @@ from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.query import Term
 
 from .analysis import news_analyzer, plain_analyzer
 from .models import Article, IndexStats, Provenance, Removed, StoredArticle
@@ -401,9 +402,15 @@ class ParagraphIndex:
 
     def stats(self) -> IndexStats:
         with self.searcher() as s:
-            articles = s.doc_frequency("kind", "a")
-            paragraphs = s.doc_frequency("kind", "p")
-            sources = len(list(s.lexicon("source_key")))
+            # doc_frequency counts deleted documents until segments merge, so
+            # count live ones: replaced articles must not count twice.
+            articles = sum(1 for _ in s.docs_for_query(Term("kind", "a")))
+            paragraphs = s.doc_count() - articles
+            sources = sum(
+                1
+                for term in s.lexicon("source_key")
+                if next(iter(s.docs_for_query(Term("source_key", term))), None) is not None
+            )
         size = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
         return IndexStats(
             articles=articles,
