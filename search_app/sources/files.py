@@ -85,6 +85,8 @@ def read_path(spec: str, options: SourceOptions) -> Iterator[RawDocument | Sourc
 
 
 def read_file(path: Path, options: SourceOptions) -> RawDocument | SourceFailure:
+    if path.is_symlink() and not path.exists():
+        return SourceFailure(str(path.absolute()), "broken symbolic link")
     location = str(path.resolve())
     try:
         if not path.is_file():

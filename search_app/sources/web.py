@@ -86,8 +86,10 @@ def fetch_url(url: str, options: SourceOptions | None = None) -> RawDocument:
         try:
             resp = _opener.open(req, timeout=options.timeout)
         except urllib.error.HTTPError as exc:
-            if exc.code in (301, 302, 303, 307, 308) and exc.headers.get("Location"):
-                current = urljoin(current, exc.headers["Location"])
+            location = exc.headers.get("Location")
+            exc.close()  # an HTTPError holds the open connection
+            if exc.code in (301, 302, 303, 307, 308) and location:
+                current = urljoin(current, location)
                 continue
             raise SourceError(url, f"HTTP {exc.code} {exc.reason}") from None
         except TimeoutError:
