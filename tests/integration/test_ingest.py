@@ -54,6 +54,11 @@ def test_phrase_and_keyword_find_all_three_seeds(seeded: Path):
     assert len(search_ids(seeded, "asylum")) == 3
 
 
+def test_stopwords_inside_phrases_still_count(seeded: Path):
+    assert len(search_ids(seeded, '"Secretary of State"')) == 2  # the two CNN pages
+    assert search_ids(seeded, '"Secretary State"') == set()
+
+
 def test_boilerplate_is_not_searchable(seeded: Path):
     assert search_ids(seeded, '"CNN welcomes"') == set()
     assert search_ids(seeded, "newsletter") == set()
@@ -192,6 +197,13 @@ def test_clean_command_jsonl_shape():
         assert {"path", "title", "published", "summary", "paragraphs", "removed"} <= set(row)
         assert all(isinstance(p, str) for p in row["paragraphs"])
     assert [len(r["paragraphs"]) for r in rows] == [15, 22, 9]
+
+
+def test_clean_explain_lists_what_was_removed_and_why():
+    done = cli("-m", "search_app.cli", "clean", str(next(SEEDS.glob("004_*"))), "--explain")
+    assert done.returncode == 0
+    assert "- contributors (" in done.stdout
+    assert "- newsletter (" in done.stdout and "Subscribe to The Jerusalem Post" in done.stdout
 
 
 # ------------------------------------------------------------------ crashes
