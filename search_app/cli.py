@@ -21,9 +21,10 @@ from typing import Any, TextIO
 from . import cleaning
 from .config import load_settings
 from .indexing import IndexError_, ParagraphIndex
-from .models import ResultPage, SearchRequest
+from .models import SearchRequest
 from .pipeline import IngestOptions, clean_raw, ingest, reindex, remove_article
 from .search import QueryError, SearchService
+from .serialize import page_as_dict
 from .sources import SourceFailure, SourceOptions, read_sources
 
 log = logging.getLogger("search_app")
@@ -149,55 +150,6 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
             text = r["text"] if len(r["text"]) < 100 else r["text"][:97] + "..."
             print(f"  - {r['category']} ({r['rule']}): {text}")
         print()
-
-
-def page_as_dict(page: ResultPage) -> dict[str, Any]:
-    """The search API's JSON structure; the CLI prints the same."""
-    return {
-        "query": page.request.q,
-        "total_articles": page.total_articles,
-        "total_paragraphs": page.total_paragraphs,
-        "page": page.page,
-        "per_page": page.per_page,
-        "pages": page.pages,
-        "took_ms": round(page.took_ms, 2),
-        "results": [
-            {
-                "id": r.id,
-                "title": r.title,
-                "source": r.source,
-                "url": r.url,
-                "published": r.published.isoformat() if r.published else None,
-                "score": r.score,
-                "partial": r.partial,
-                "matching_paragraphs": r.matching_paragraphs,
-                "more": r.more,
-                "paragraphs": [
-                    {
-                        "position": p.position,
-                        "highlight": p.highlight,
-                        "text": p.text,
-                        "also_in": [asdict(a) for a in p.also_in],
-                        "duplicate_of": asdict(p.duplicate_of) if p.duplicate_of else None,
-                    }
-                    for p in r.paragraphs
-                ],
-            }
-            for r in page.results
-        ],
-        "facets": {name: [asdict(v) for v in values] for name, values in page.facets.items()},
-        "timeline": {
-            "unit": page.timeline_unit,
-            "buckets": [
-                {"label": b.label, "from": b.date_from, "to": b.date_to, "count": b.count}
-                for b in page.timeline
-            ],
-        },
-        "suggestion": page.suggestion,
-        "parsed_query": page.parsed_query,
-        "terms": [asdict(t) for t in page.terms],
-        "relaxed": page.relaxed,
-    }
 
 
 def cmd_search(args: argparse.Namespace) -> int:
