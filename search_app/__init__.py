@@ -1,0 +1,44 @@
+"""Article Search: full-text search over news articles.
+
+``create_app`` is the Flask application factory (``flask --app search_app run``
+finds it); everything else lives in the submodules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .config import Settings, load_settings
+
+__all__ = ["Settings", "create_app", "load_settings"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app: settings from the environment, then ``test_config``.
+
+    ``test_config`` keys are Settings field names in any case (``INDEX``,
+    ``TOKEN``, ``RATE_LIMIT``...), so tests and ``search-app serve`` configure
+    the app the same way the environment does. The index is opened lazily, on
+    the first request that needs it: a server whose index is missing or from an
+    older version still starts and answers every request with a clear message.
+    """
+    from .web import init_app
+
+    settings = load_settings(overrides=test_config)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        JSON_SORT_KEYS=False,
+        TESTING=bool(test_config and test_config.get("TESTING")),
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    init_app(app)
+    log.info("Article Search app created for index %s", settings.index)
+    return app

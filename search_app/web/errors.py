@@ -1,0 +1,122 @@
+"""Every error, from any layer, mapped to an HTTP status and one JSON shape in one place.
+
+API responses are ``{"error": {"code": "...", "message": "..."}}``; pages get
+the same message in the error template. Nothing a client sends should reach
+the generic handler: it exists so that a bug still answers in the same shape,
+without a traceback, and is logged for us.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..indexing import IndexBusy, IndexError_
+from ..search import QueryError
+
+log = logging.getLogger(__name__)
+
+# HTTP status -> stable machine-readable code for clients.
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error the web layer raises on purpose, with its status and a message for people."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or _CODES.get(status, "error")
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(err: ApiError) -> Response | tuple[Any, int, dict[str, str]]:
+    if wants_json():
+        body: dict[str, Any] = {"code": err.code, "message": err.message}
+        body.update(err.extra)
+        resp = jsonify({"error": body})
+        resp.status_code = err.status
+        resp.headers.update(err.headers)
+        return resp
+    try:
+        html = render_template("error.html", status=err.status, message=err.message, code=err.code)
+    except Exception:  # a broken template must not turn an error page into a traceback
+        log.exception("error page failed to render")
+        headers = {**err.headers, "Content-Type": "text/plain; charset=utf-8"}
+        return f"{err.status}: {err.message}\n", err.status, headers
+    return html, err.status, err.headers
+
+
+def _from_http(exc: HTTPException) -> ApiError:
+    status = exc.code or 500
+    messages = {
+        404: "Nothing here. Search from the home page, or check the address.",
+        405: f"{request.method} is not allowed here.",
+        413: "The upload is larger than this server accepts "
+        "(SEARCH_APP_MAX_UPLOAD_BYTES sets the limit).",
+    }
+    message = messages.get(status) or (exc.description or exc.name)
+    headers = {}
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        headers["Allow"] = exc.get_response().headers["Allow"]
+    return ApiError(status, message, headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):  # type: ignore[no-untyped-def]
+        return error_response(err)
+
+    @app.errorhandler(QueryError)
+    def _query_error(err: QueryError):  # type: ignore[no-untyped-def]
+        extra = {"position": err.position} if err.position is not None else {}
+        return error_response(ApiError(400, err.message, "bad_query", **extra))
+
+    @app.errorhandler(IndexBusy)
+    def _busy(err: IndexBusy):  # type: ignore[no-untyped-def]
+        return error_response(ApiError(503, str(err), "busy", headers={"Retry-After": "5"}))
+
+    @app.errorhandler(IndexError_)
+    def _index_error(err: IndexError_):  # type: ignore[no-untyped-def]
+        log.error("index unavailable: %s", err)
+        return error_response(ApiError(503, str(err), "index_unavailable"))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        return error_response(_from_http(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(
+            ApiError(500, "Something went wrong on our side; it has been logged.")
+        )

@@ -1,0 +1,48 @@
+"""One SearchService per app, opened on first use and kept for the app's life.
+
+Kept open because opening a Whoosh searcher per request is both slow and the
+moment a concurrent merge can pull segment files away; the service refreshes
+its per-thread searchers when the index has a new commit.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+
+from ..config import Settings
+from ..search import SearchService
+
+_KEY = "search_app.service"
+_lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = None
+
+
+def settings() -> Settings:
+    return current_app.config["SETTINGS"]  # type: ignore[no-any-return]
+
+
+def get_service() -> SearchService:
+    """The app's SearchService; raises IndexError_ (mapped to 503) if the index can't open."""
+    service = current_app.extensions.get(_KEY)
+    if service is None:
+        with _lock:
+            service = current_app.extensions.get(_KEY)
+            if service is None:
+                s = settings()
+                service = SearchService(s.index, s)
+                current_app.extensions[_KEY] = service
+    return service  # type: ignore[no-any-return]
+
+
+def reset_service() -> None:
+    """Drop the service after a full rebuild replaced the index files under it."""
+    with _lock:
+        old = current_app.extensions.get(_KEY)
+        current_app.extensions[_KEY] = None
+    if old is not None:
+        old.close()

@@ -1,0 +1,139 @@
+"""Shared fixtures: a real index built from the seeds and saved articles, the app, a live server.
+
+Everything is real: the index is built by the same pipeline as `search-app
+ingest`, the app by the same factory as `search-app serve`, and the live
+server is that command in its own process on a free 127.0.0.1 port.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search_app import create_app
+from search_app.pipeline import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+# Four short wire stories from two publishers, so source facets and the timeline have
+# something to split; none of them says "seeking asylum", which stays the seeds' phrase.
+WIRE = DATA / "wire.jsonl"
+TOKEN = "test-token-0123456789"
+
+
+def build_index(root: Path) -> Path:
+    report = ingest([str(SEEDS), str(WIRE)], root)
+    assert report.ok and report.new == 7, report.as_dict()
+    return root
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only index shared by the tests that only search."""
+    return build_index(tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture
+def writable_index(tmp_path: Path, corpus_index: Path) -> Path:
+    """A private copy for tests that add, remove or rebuild."""
+    dest = tmp_path / "index"
+    shutil.copytree(corpus_index, dest)
+    return dest
+
+
+@pytest.fixture
+def app(corpus_index: Path):  # type: ignore[no-untyped-def]
+    return create_app({"INDEX": str(corpus_index), "TESTING": True, "RATE_LIMIT": 0})
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def write_app(writable_index: Path):  # type: ignore[no-untyped-def]
+    return create_app(
+        {"INDEX": str(writable_index), "TESTING": True, "RATE_LIMIT": 0, "TOKEN": TOKEN}
+    )
+
+
+@pytest.fixture
+def write_client(write_app):  # type: ignore[no-untyped-def]
+    return write_app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`search-app serve` in a subprocess; ``url(path)`` addresses it."""
+
+    def __init__(self, index: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, "SEARCH_APP_RATE_LIMIT": "0", **(env or {})}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "search_app.cli",
+                "serve",
+                "--index",
+                str(index),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                out = self.proc.stdout.read() if self.proc.stdout else ""
+                self.stop()
+                raise RuntimeError(f"server did not start: {out}")
+            time.sleep(0.1)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(corpus_index: Path) -> Iterator[LiveServer]:
+    server = LiveServer(corpus_index)
+    yield server
+    server.stop()

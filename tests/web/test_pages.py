@@ -1,0 +1,188 @@
+"""HTML pages through Flask's test client, read with BeautifulSoup as a browser would."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from bs4 import BeautifulSoup
+
+
+def soup(resp) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    return BeautifulSoup(resp.data, "lxml")
+
+
+def result_titles(page: BeautifulSoup) -> list[str]:
+    return [a.get_text(strip=True) for a in page.select(".result-link")]
+
+
+def test_home_page_has_a_labelled_search_box_and_counts(client):
+    resp = client.get("/")
+    assert resp.status_code == 200
+    page = soup(resp)
+    box = page.select_one("input#q[name=q]")
+    assert box is not None and page.select_one("label[for=q]") is not None
+    assert "7 articles" in page.get_text()
+
+
+def test_phrase_query_lists_the_three_seed_articles_with_both_words_marked(client):
+    page = soup(client.get('/search?q="seeking asylum"'))
+    assert len(page.select("li.result")) == 3
+    assert "3 articles" in page.select_one(".count").get_text(" ", strip=True)
+    for result in page.select("li.result"):
+        marked = {m.get_text().lower() for m in result.select("mark")}
+        assert any(w.startswith("seek") for w in marked) and "asylum" in marked, marked
+
+
+def test_highlights_contain_only_mark_elements(client):
+    page = soup(client.get("/search?q=diplomat"))
+    hits = page.select("p.hit:not(.dup)")
+    assert hits
+    for hit in hits:
+        tags = {t.name for t in hit.find_all(True)}
+        assert tags <= {"a", "mark"}  # the paragraph-number link, then text and <mark>
+        assert all(not t.attrs for t in hit.find_all("mark"))
+
+
+def test_results_link_to_the_matching_paragraph_anchor(client):
+    page = soup(client.get("/search?q=defected"))
+    href = page.select_one(".result-link")["href"]
+    parts = urlsplit(href)
+    assert parts.path.startswith("/articles/")
+    assert parts.fragment.startswith("p-")
+    assert parse_qs(parts.query)["q"] == ["defected"]
+    article = soup(client.get(href))
+    target = article.select_one(f"#{parts.fragment}")
+    assert target is not None and target.select("mark")
+
+
+def test_shared_wire_paragraph_is_shown_once_with_also_in_links(client):
+    page = soup(client.get('/search?q="Deputy Chief of Mission"'))
+    also = page.select("p.also a")
+    dups = page.select("p.dup")
+    # The two CNN seeds carry this paragraph word for word: one shows it, the other refers.
+    assert also or dups
+    titles = result_titles(page)
+    if also:
+        assert also[0].get_text(strip=True) in titles
+
+
+def test_source_facet_narrows_the_results(client):
+    page = soup(client.get("/search?q=myanmar"))
+    before = len(page.select("li.result"))
+    link = next(a for a in page.select("#facet-source a") if "reuters.com" in a.get_text())
+    narrowed = soup(client.get(link["href"]))
+    after = narrowed.select("li.result")
+    assert 0 < len(after) < before
+    assert all("reuters.com" in r.select_one(".source").get_text() for r in after)
+    assert narrowed.select_one("#facet-source a.selected") is not None
+
+
+def test_timeline_bars_filter_to_their_period(client):
+    page = soup(client.get("/search?q=myanmar"))
+    bars = page.select(".timeline a.bar-link")
+    assert len(bars) >= 2
+    href = bars[0]["href"]
+    query = parse_qs(urlsplit(href).query)
+    assert query["from"] == query["to"]
+    filtered = soup(client.get(href))
+    assert 0 < len(filtered.select("li.result")) < len(page.select("li.result"))
+
+
+def test_sort_newest_orders_by_date(client):
+    page = soup(client.get("/search?q=myanmar&sort=newest"))
+    dates = [t["datetime"] for t in page.select("li.result .meta time")]
+    assert dates == sorted(dates, reverse=True) and len(dates) >= 3
+    assert page.select_one(".sort strong").get_text() == "Newest"
+
+
+def test_pagination_links_and_pages(client):
+    first = soup(client.get("/search?q=myanmar&per_page=2"))
+    nxt = first.select_one('.pages a[rel="next"]')
+    assert nxt is not None
+    second = soup(client.get(nxt["href"]))
+    assert set(result_titles(first)).isdisjoint(result_titles(second))
+    assert second.select_one('.pages [aria-current="page"]').get_text() == "2"
+
+
+def test_misspelt_query_suggests_a_correction(client):
+    page = soup(client.get("/search?q=diplomatt"))
+    suggestion = page.select_one("#suggestion")
+    assert suggestion is not None and "diplomat" in suggestion.get_text()
+
+
+def test_empty_result_page_offers_help(client):
+    page = soup(client.get("/search?q=zebra"))
+    assert "No articles match" in page.get_text()
+    assert page.select_one('.empty a[href="/help"]') is not None
+
+
+def test_malformed_query_gets_a_precise_message_not_an_error_page(client):
+    resp = client.get('/search?q="seeking asylum')
+    assert resp.status_code == 400
+    page = soup(resp)
+    alert = page.select_one(".query-error")
+    assert alert is not None and "quote" in alert.get_text().lower()
+    assert page.select_one("input#q")["value"] == '"seeking asylum'
+
+
+def test_explain_shows_parsed_query_and_stems(client):
+    page = soup(client.get("/search?q=defections&explain=1"))
+    explain = page.select_one("details.explain")
+    assert explain.has_attr("open")
+    assert "defect" in explain.select_one("table").get_text()
+
+
+def test_article_page_has_anchors_hit_strip_removed_and_provenance(client):
+    result = soup(client.get("/search?q=newsletter OR jpost OR diplomat"))
+    hrefs = [a["href"] for a in result.select(".result-link")]
+    pages = [soup(client.get(h)) for h in hrefs]
+    page = next(p for p in pages if p.select("details.removed li"))
+    paras = page.select(".body p.para")
+    assert [p["id"] for p in paras] == [f"p-{i}" for i in range(1, len(paras) + 1)]
+    assert page.select(".hitstrip a")
+    removed = page.select_one("details.removed")
+    assert not removed.has_attr("open")  # a toggle, closed until asked
+    assert removed.select_one(".cat") and removed.select_one(".rule")
+    prov = page.select_one(".provenance").get_text()
+    assert "sha256:" in prov and "seeds" in prov
+
+
+def test_help_page_documents_the_syntax(client):
+    text = soup(client.get("/help")).get_text()
+    for example in ('"seeking asylum"', "title:", "source:", "date:2011", "asyl*", "asylm~", "NOT"):
+        assert example in text
+
+
+def test_empty_query_goes_back_home(client):
+    resp = client.get("/search?q=")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/")
+
+
+def test_unknown_article_is_a_404_page(client):
+    resp = client.get("/articles/does-not-exist")
+    assert resp.status_code == 404
+    assert "No article" in soup(resp).get_text()
+
+
+def test_fragment_mode_returns_only_the_results_list(client):
+    resp = client.get("/search?q=asylum&fragment=1")
+    assert resp.status_code == 200
+    assert b"<html" not in resp.data and b'class="result' in resp.data
+
+
+def test_every_page_sends_security_headers(client):
+    for path in ("/", "/search?q=asylum", "/help", "/api/search?q=asylum", "/nope"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"]
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    for path in ("/", "/search?q=myanmar", "/help"):
+        page = soup(client.get(path))
+        assert all(s.get("src") for s in page.select("script"))
+        assert not page.select("[style]") and not page.select("style")
+        assert not [t for t in page.find_all(True) if any(a.startswith("on") for a in t.attrs)]
