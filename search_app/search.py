@@ -401,6 +401,7 @@ class SearchService:
         self._cache = _LRU(self.settings.cache_size)
         self._surfaces: dict[str, str] = {}
         self.refresh_interval = 0.2
+        self._epoch = 0  # bumped by changed(): every thread re-checks its searcher at once
         self._parser = _make_parser(self.index.schema)
 
     # -- searchers
@@ -411,9 +412,9 @@ class SearchService:
         now = time.monotonic()
         if s is None:
             s = self.index.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1))
-            loc.searcher, loc.checked = s, now
-        elif now - loc.checked >= self.refresh_interval:
-            loc.checked = now
+            loc.searcher, loc.checked, loc.epoch = s, now, self._epoch
+        elif now - loc.checked >= self.refresh_interval or loc.epoch != self._epoch:
+            loc.checked, loc.epoch = now, self._epoch
             if not s.up_to_date():
                 # A whole new searcher rather than Searcher.refresh(): refresh shares
                 # segment readers with the old searcher and closes some of them, so
@@ -422,6 +423,10 @@ class SearchService:
                 s.close()
                 loc.searcher = s = new
         return s
+
+    def changed(self) -> None:
+        """Say this process just committed: the next search in any thread sees the commit."""
+        self._epoch += 1
 
     def generation(self) -> int:
         return int(self._searcher().reader().generation() or 0)
