@@ -169,6 +169,7 @@ def api_add_documents() -> Any:
     options = _options()
     docs = _documents_from_request(options)
     report = ingest_documents(docs, settings().index, options)
+    get_service().changed()
     body = report.as_dict()
     body["articles"] = [{"id": a, "href": f"/api/articles/{a}"} for a in report.article_ids]
     if report.failed and not report.article_ids and not report.unchanged:
@@ -183,6 +184,7 @@ def api_add_documents() -> Any:
 def api_remove_document(article_id: str) -> Any:
     if not remove_article(settings().index, article_id, _options()):
         raise ApiError(404, f"No article with id {article_id!r}.")
+    get_service().changed()
     return jsonify({"removed": article_id})
 
 
@@ -217,7 +219,7 @@ def _job() -> _ReindexJob:
 def api_reindex() -> Any:
     """Rebuild from the raw store in the background; searches keep answering from the old index."""
     job = _job()
-    root, options = settings().index, _options()
+    root, options, service = settings().index, _options(), get_service()
     with job.lock:
         if job.thread and job.thread.is_alive():
             raise ApiError(409, "A re-index is already running; GET /api/reindex for progress.")
@@ -225,6 +227,7 @@ def api_reindex() -> Any:
         def run() -> None:
             try:
                 job.report, job.error = reindex(root, options), None
+                service.changed()
             except IndexBusy as exc:
                 job.error = str(exc)
             except Exception as exc:  # reported through GET /api/reindex, never lost

@@ -1,0 +1,114 @@
+"""The JSON API through Flask's test client: shapes, caps, facets, suggestions, articles."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+
+def test_search_returns_articles_with_highlighted_paragraphs(client):
+    data = client.get('/api/search?q="seeking asylum"').get_json()
+    assert data["total_articles"] == 3
+    assert data["total_paragraphs"] >= 3
+    assert data["page"] == 1 and data["per_page"] == 10 and data["pages"] == 1
+    assert isinstance(data["took_ms"], float)
+    for result in data["results"]:
+        assert {"id", "title", "source", "url", "published", "score", "paragraphs"} <= set(result)
+        para = result["paragraphs"][0]
+        assert {"position", "highlight", "text", "also_in"} <= set(para)
+        marks = BeautifulSoup(para["highlight"], "lxml").find_all("mark")
+        assert {m.get_text().lower() for m in marks} >= {"asylum"}
+        assert "<" not in para["text"]
+    assert "seek" in data["parsed_query"] and "asylum" in data["parsed_query"]
+    assert data["terms"] and {"word", "stem", "matched"} <= set(data["terms"][0])
+
+
+def test_facets_and_timeline_have_counts(client):
+    data = client.get("/api/search?q=myanmar").get_json()
+    sources = {f["value"]: f["count"] for f in data["facets"]["source"]}
+    assert sources["bbc.co.uk"] == 2 and sources["reuters.com"] == 2
+    years = {f["value"]: f["count"] for f in data["facets"]["year"]}
+    assert years["2021"] == 4 and years["2011"] == 1
+    assert data["timeline"]["unit"] == "year"
+    assert sum(b["count"] for b in data["timeline"]["buckets"]) == 5
+
+
+def test_source_and_date_filters_combine_with_the_query(client):
+    data = client.get("/api/search?q=myanmar&source=bbc.co.uk").get_json()
+    assert data["total_articles"] == 2
+    assert {r["source"] for r in data["results"]} == {"bbc.co.uk"}
+    data = client.get("/api/search?q=myanmar&from=2021-04&to=2021-05").get_json()
+    assert sorted(r["published"][:7] for r in data["results"]) == ["2021-04", "2021-05"]
+
+
+def test_sort_oldest(client):
+    data = client.get("/api/search?q=myanmar&sort=oldest").get_json()
+    dates = [r["published"] for r in data["results"] if r["published"]]
+    assert dates == sorted(dates) and dates[0].startswith("2011")
+
+
+def test_per_page_is_capped_at_100(client):
+    data = client.get("/api/search?q=myanmar&per_page=5000").get_json()
+    assert data["per_page"] == 100
+
+
+def test_pages_do_not_overlap(client):
+    one = client.get("/api/search?q=myanmar&per_page=2&page=1").get_json()
+    two = client.get("/api/search?q=myanmar&per_page=2&page=2").get_json()
+    assert one["pages"] >= 3
+    assert {r["id"] for r in one["results"]}.isdisjoint(r["id"] for r in two["results"])
+
+
+def test_query_field_filters_and_fuzzy_and_prefix(client):
+    assert client.get("/api/search?q=title:embassy").get_json()["total_articles"] == 3
+    assert client.get("/api/search?q=source:reuters").get_json()["total_articles"] == 2
+    assert client.get("/api/search?q=asylm~").get_json()["total_articles"] == 3
+    assert client.get("/api/search?q=asyl*").get_json()["total_articles"] == 3
+    assert client.get("/api/search?q=date:2011 asylum").get_json()["total_articles"] == 1
+
+
+def test_suggestion_for_a_misspelling(client):
+    assert client.get("/api/search?q=embasy").get_json()["suggestion"] == "embassy"
+
+
+def test_suggest_autocompletes_from_the_index_vocabulary(client):
+    data = client.get("/api/suggest?q=diplo").get_json()
+    assert data["suggestions"] and all(s.startswith("diplo") for s in data["suggestions"])
+    assert client.get("/api/suggest?q=seeking asy").get_json()["suggestions"][0] == (
+        "seeking asylum"
+    )
+
+
+def test_article_endpoint_has_paragraphs_removed_and_provenance(client):
+    hit = client.get('/api/search?q="seeking asylum"').get_json()["results"][0]
+    data = client.get(f"/api/articles/{hit['id']}?q=asylum").get_json()
+    assert data["id"] == hit["id"] and data["title"] == hit["title"]
+    assert [p["position"] for p in data["paragraphs"]] == list(range(len(data["paragraphs"])))
+    assert data["hit_positions"] and all(
+        "<mark>" in data["paragraphs"][i]["highlight"] for i in data["hit_positions"]
+    )
+    assert set(data["provenance"]) >= {"location", "fetched_at", "content_hash"}
+    assert isinstance(data["removed"], list)
+
+
+def test_stats_and_health(client):
+    stats = client.get("/api/stats").get_json()
+    assert stats["articles"] == 7 and stats["paragraphs"] > 40
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["generation"] >= 1
+
+
+def test_openapi_describes_every_endpoint(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    for path in (
+        "/api/search",
+        "/api/articles/{id}",
+        "/api/suggest",
+        "/api/stats",
+        "/healthz",
+        "/api/documents",
+        "/api/documents/{id}",
+        "/api/reindex",
+    ):
+        assert path in spec["paths"], path
+    assert "Error" in spec["components"]["schemas"]
