@@ -86,6 +86,9 @@ class LiveServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "SEARCH_APP_RATE_LIMIT": "0", **(env or {})}
+        # A file, not a pipe: a chatty server must never block on a full pipe.
+        self.log_path = index.parent / f"server-{self.port}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -101,9 +104,8 @@ class LiveServer:
             ],
             cwd=ROOT,
             env=full_env,
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
-            text=True,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -114,8 +116,8 @@ class LiveServer:
             except OSError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                out = self.proc.stdout.read() if self.proc.stdout else ""
                 self.stop()
+                out = self.log_path.read_text()
                 raise RuntimeError(f"server did not start: {out}")
             time.sleep(0.1)
 
@@ -130,6 +132,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log.close()
 
 
 @pytest.fixture(scope="session")
