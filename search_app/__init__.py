@@ -13,10 +13,17 @@ from typing import Any
 from flask import Flask
 
 from .config import Settings, load_settings
+from .web.jsonsafe import HtmlSafeJSONProvider
 
 __all__ = ["Settings", "create_app", "load_settings"]
 
 log = logging.getLogger(__name__)
+
+
+class _App(Flask):
+    """Flask with JSON that is inert inside HTML (see web.jsonsafe)."""
+
+    json_provider_class = HtmlSafeJSONProvider
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,14 +38,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .web import init_app
 
     settings = load_settings(overrides=test_config)
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app = _App(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
-        JSON_SORT_KEYS=False,
         TESTING=bool(test_config and test_config.get("TESTING")),
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     init_app(app)
     log.info("Article Search app created for index %s", settings.index)
     return app

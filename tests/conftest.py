@@ -140,3 +140,33 @@ def live_server(corpus_index: Path) -> Iterator[LiveServer]:
     server = LiveServer(corpus_index)
     yield server
     server.stop()
+
+
+# ---- hostile content: markup and javascript: URLs in every field
+
+HOSTILE = DATA / "hostile.jsonl"
+HTML_PAGE = b"""<html><head><title>Pwned page &lt;script&gt;</title>
+<meta property="og:url" content="javascript:alert('og')"></head><body><article>
+<h1>Pwned page</h1>
+<p>The pwned page paragraph one is long enough to be kept as article text by the cleaner.</p>
+<script>alert('inline')</script>
+<p onclick="alert('p')">The pwned page paragraph two <iframe src="javascript:alert(1)"></iframe>
+also has enough words to be article text.</p>
+</article></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    page = root / "page.html"
+    page.write_bytes(HTML_PAGE)
+    report = ingest([str(HOSTILE), str(page)], root / "index")
+    assert report.new == 3, report.as_dict()
+    return root / "index"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile_index: Path):  # type: ignore[no-untyped-def]
+    server = LiveServer(hostile_index)
+    yield server
+    server.stop()

@@ -79,12 +79,12 @@ def search() -> Any:
     try:
         req = search_request(request.args, settings(), require_q=False)
     except ApiError as err:
-        return _search_error(q, err.message, None, fragment, err.status)
+        return _search_error(q, err.message, None, fragment)
     started = time.perf_counter()
     try:
         page = get_service().search(req) if req.q else None
     except QueryError as err:
-        return _search_error(q, err.message, err.position, fragment, 400)
+        return _search_error(q, err.message, err.position, fragment)
     context = {
         "q": req.q,
         "req": req,
@@ -99,9 +99,10 @@ def search() -> Any:
     return render_template(template, **context)
 
 
-def _search_error(
-    q: str, message: str, position: int | None, fragment: bool, status: int
-) -> tuple[str, int]:
+def _search_error(q: str, message: str, position: int | None, fragment: bool) -> str:
+    """The results page explaining what to fix. A 200: the page itself is fine, and a
+    half-typed query in search-as-you-type must not fill the console with errors;
+    the API answers such queries with a 400."""
     template = "_results.html" if fragment else "search.html"
     return render_template(
         template,
@@ -114,7 +115,7 @@ def _search_error(
         sort_labels=SORT_LABELS,
         explain=False,
         paging=[],
-    ), status
+    )
 
 
 @bp.get("/articles/<article_id>")
