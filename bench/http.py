@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""HTTP throughput and latency of `search-app serve` (waitress) under concurrent clients.
+
+    python bench/http.py [--index DIR] [--corpus PATH] [--scale N] [--clients 8] [--seconds 20]
+
+Starts the production server in its own process on 127.0.0.1 and runs
+``--clients`` keep-alive clients for a bounded time over the query mix of
+bench/search.py (pages 1-3, so not every request repeats). Two rounds: with
+the result cache off (every request searches) and with the default cache.
+Prints requests/s, p50/p95/p99 latency, errors (non-200 or failed requests)
+and the server's peak resident memory. Without --index, the corpus is
+ingested into a temporary index first.
+
+The clients run in this process and share the machine's cores with the
+server: on 2 cores the figures are a floor for the server alone.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named http.py, as the issue asks; run as a script its folder comes
+# first on sys.path and would shadow the standard library's http package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import itertools  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+
+from bench.common import REUTERS, percentiles, write_jsonl  # noqa: E402
+from bench.search import QUERIES  # noqa: E402
+from search_app.pipeline import IngestOptions, ingest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(index: Path, port: int, cache_size: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SEARCH_APP_RATE_LIMIT": "0",
+        "SEARCH_APP_CACHE_SIZE": str(cache_size),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "search_app.cli",
+            "serve",
+            "--index",
+            str(index),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def urls() -> list[str]:
+    out = []
+    for pairs in QUERIES.values():
+        for q, _ in pairs:
+            for page in (1, 2, 3):
+                out.append("/api/search?" + urllib.parse.urlencode({"q": q, "page": page}))
+    return out
+
+
+def run_round(port: int, clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    all_urls = urls()
+
+    def client(offset: int) -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        for url in itertools.islice(itertools.cycle(all_urls), offset, None):
+            if time.monotonic() >= stop_at:
+                break
+            t = time.perf_counter()
+            try:
+                conn.request("GET", url)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    bad += 1
+            except OSError:
+                bad += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append((time.perf_counter() - t) * 1000)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i * 7,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    p = percentiles(latencies)
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "errors": errors, **p}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--index", type=Path, help="an existing index (else the corpus is ingested)")
+    ap.add_argument("--corpus", type=Path, default=REUTERS)
+    ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        index = args.index
+        if index is None:
+            index = Path(tmp) / "index"
+            jsonl = Path(tmp) / "c.jsonl"
+            write_jsonl(jsonl, args.corpus, args.scale)
+            t = time.monotonic()
+            ingest([str(jsonl)], index, IngestOptions(batch_size=2000, batch_seconds=1e9))
+            print(f"built index in {time.monotonic() - t:.0f} s", flush=True)
+        print(f"cores: {os.cpu_count()}, clients: {args.clients}, {args.seconds:.0f} s per round")
+        print(
+            f"{'round':<10} {'req/s':>7} {'p50 ms':>7} {'p95':>7} {'p99':>7} {'errors':>6} "
+            f"{'server MB':>9}"
+        )
+        for name, cache in (("no cache", 0), ("cache", 256)):
+            port = free_port()
+            proc = start_server(index, port, cache)
+            try:
+                r = run_round(port, args.clients, args.seconds)
+                rss = peak_rss_mb(proc.pid)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+            print(
+                f"{name:<10} {r['rps']:7.1f} {r['median']:7.1f} {r['p95']:7.1f} "
+                f"{r['p99']:7.1f} {int(r['errors']):6d} {rss:9.0f}",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
