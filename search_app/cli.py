@@ -64,6 +64,7 @@ def _options(args: argparse.Namespace) -> IngestOptions:
     return IngestOptions(
         prune=getattr(args, "prune", False),
         writer_timeout=settings.writer_timeout,
+        workers=settings.ingest_workers or os.cpu_count() or 1,
         rules=rules,
         sources=SourceOptions(
             max_bytes=settings.max_upload_bytes,

@@ -12,20 +12,26 @@ between. Searchers see a batch all at once or not at all.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import multiprocessing
+import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import cleaning
-from .indexing import ParagraphIndex, SchemaMismatch
+from .indexing import ParagraphIndex, SchemaMismatch, children_die_with_parent
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .sources import SourceFailure, SourceOptions, read_sources
-from .store import RawStore
+from .store import RawStore, StoreEntry
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,14 @@ class IngestOptions:
     writer_timeout: float = 60.0
     rules: cleaning.Rules | None = None
     sources: SourceOptions = field(default_factory=SourceOptions)
+    # Processes for a large ingest from sources (the ingest command): cleaning
+    # runs in a pool of this many, and big batches are indexed by as many
+    # Whoosh sub-writers. 1 = everything in this process. The HTTP API and
+    # small ingests always stay in one process.
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    parallel_min_documents: int = 300  # fewer than this: not worth starting processes
+    parallel_batch_size: int = 5000  # articles per commit in a parallel ingest
+    parallel_batch_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,128 @@ def clean_raw(raw: RawDocument, rules: cleaning.Rules | None = None) -> StoredAr
     )
 
 
+_UNCHANGED = object()  # Ingester.lookup: the store already has this very document
+_MIN_PARALLEL_BATCH = 200  # articles: below this, forking Whoosh sub-writers costs more
+
+
+def _clean_or_fail(raw: RawDocument, rules: cleaning.Rules | None) -> StoredArticle | str:
+    """The cleaned article, or the reason it failed: one bad document never stops a batch."""
+    try:
+        return clean_raw(raw, rules)
+    except cleaning.CleaningError as exc:
+        return str(exc)
+    except Exception as exc:
+        log.exception("cleaning %s failed", raw.location)
+        return f"could not be cleaned ({exc.__class__.__name__}: {exc})"
+
+
+_worker_rules: cleaning.Rules | None = None
+
+
+def _init_clean_worker(rules: cleaning.Rules | None) -> None:
+    global _worker_rules
+    _worker_rules = rules
+
+
+def _clean_chunk(raws: list[RawDocument]) -> list[StoredArticle | str]:
+    """Run in a pool process: clean_raw is pure, so documents clean independently."""
+    return [_clean_or_fail(raw, _worker_rules) for raw in raws]
+
+
+class CleaningPool:
+    """Cleans documents in worker processes, in order, with bounded work in flight.
+
+    Fork, so workers start instantly with the rules and caches already loaded;
+    created before any lock is taken, so no worker inherits one. A worker that
+    dies (a crash in a parser) breaks the pool: the pool is restarted and that
+    chunk cleaned again one document at a time, so only the culprit fails.
+    """
+
+    CHUNK = 32  # documents per task: amortises pickling and queue round trips
+
+    def __init__(self, workers: int, rules: cleaning.Rules | None) -> None:
+        self.workers = workers
+        self.rules = rules
+        self._pool = self._start()
+        self._inflight: deque[tuple[list[tuple[RawDocument, object]], Future]] = deque()
+        self._chunk: list[tuple[RawDocument, object]] = []
+
+    def _start(self) -> ProcessPoolExecutor:
+        with children_die_with_parent():
+            pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_clean_worker,
+                initargs=(self.rules,),
+            )
+            # Start every worker now (fork starts them all on the first submit).
+            pool.submit(_clean_chunk, []).result()
+        return pool
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def put(self, raw: RawDocument, tag: object) -> Iterator[tuple[RawDocument, object, object]]:
+        """Queue a document; yields (raw, tag, cleaned) of finished ones, in order."""
+        self._chunk.append((raw, tag))
+        if len(self._chunk) >= self.CHUNK:
+            self._submit()
+        while len(self._inflight) > 3 * self.workers:
+            yield from self._collect()
+
+    def drain(self) -> Iterator[tuple[RawDocument, object, object]]:
+        if self._chunk:
+            self._submit()
+        while self._inflight:
+            yield from self._collect()
+
+    def _submit(self) -> None:
+        chunk, self._chunk = self._chunk, []
+        self._inflight.append((chunk, self._send(chunk)))
+
+    def _send(self, chunk: list[tuple[RawDocument, object]]) -> Future:
+        try:
+            return self._pool.submit(_clean_chunk, [r for r, _ in chunk])
+        except BrokenProcessPool as exc:  # broken by an earlier chunk: collected in turn
+            future: Future = Future()
+            future.set_exception(exc)
+            return future
+
+    def _collect(self) -> Iterator[tuple[RawDocument, object, object]]:
+        chunk, future = self._inflight.popleft()
+        try:
+            results = future.result()
+        except BrokenProcessPool:
+            # Some document in flight killed a worker. Find it with nothing else
+            # running, then send again the work the broken pool lost.
+            self._restart()
+            results = self._one_by_one(chunk)
+            self._inflight = deque(
+                (c, f if _succeeded(f) else self._send(c)) for c, f in self._inflight
+            )
+        for (raw, tag), cleaned in zip(chunk, results, strict=True):
+            yield raw, tag, cleaned
+
+    def _restart(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._start()
+
+    def _one_by_one(self, chunk: list[tuple[RawDocument, object]]) -> list[StoredArticle | str]:
+        out: list[StoredArticle | str] = []
+        for raw, _ in chunk:
+            try:
+                out.extend(self._pool.submit(_clean_chunk, [raw]).result())
+            except BrokenProcessPool:
+                log.error("cleaning %s crashed its worker process", raw.location)
+                out.append("could not be cleaned (the cleaning process crashed)")
+                self._restart()
+        return out
+
+
+def _succeeded(future: Future) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
 class Ingester:
     """Batches cleaned articles and writes them; one per ingest run."""
 
@@ -181,6 +317,9 @@ class Ingester:
         self._batch: dict[str, tuple[StoredArticle, RawDocument]] = {}
         self._deletes: set[str] = set()
         self._last_flush = time.monotonic()
+        self.batch_size = self.options.batch_size
+        self.batch_seconds = self.options.batch_seconds
+        self.procs = 1  # Whoosh sub-writers for big batches (set by a parallel ingest)
 
     def close(self) -> None:
         self.store.close()
@@ -190,7 +329,13 @@ class Ingester:
         if isinstance(item, SourceFailure):
             self._fail(item.location, item.reason)
             return
-        raw = item
+        entry = self.lookup(item)
+        if entry is _UNCHANGED:
+            return
+        self.accept(item, entry, _clean_or_fail(item, self.options.rules))
+
+    def lookup(self, raw: RawDocument) -> StoreEntry | None | object:
+        """The store's entry for a document, or _UNCHANGED (counted) if cleaning can be skipped."""
         entry = self.store.find(key=raw.key, location=None if raw.key else raw.location)
         if (
             entry is not None
@@ -198,24 +343,25 @@ class Ingester:
             and entry.cleaner_version == cleaning.CLEANER_VERSION
         ):
             self.report.unchanged += 1
+            return _UNCHANGED
+        return entry
+
+    def accept(
+        self, raw: RawDocument, entry: StoreEntry | None | object, cleaned: StoredArticle | str
+    ) -> None:
+        """Batch a cleaned document (or record why it could not be cleaned)."""
+        if isinstance(cleaned, str):
+            self._fail(raw.location, cleaned)
             return
-        try:
-            stored = clean_raw(raw, self.options.rules)
-        except cleaning.CleaningError as exc:
-            self._fail(raw.location, str(exc))
-            return
-        except Exception as exc:  # one bad document never stops a batch
-            log.exception("cleaning %s failed", raw.location)
-            self._fail(raw.location, f"could not be cleaned ({exc.__class__.__name__}: {exc})")
-            return
-        if entry is not None and entry.article_id != stored.id:
+        stored = cleaned
+        if isinstance(entry, StoreEntry) and entry.article_id != stored.id:
             # Same source, new identity (it gained a canonical URL): drop the old one.
             self._deletes.add(entry.article_id)
         self._batch[stored.id] = (stored, raw)
         self._deletes.discard(stored.id)
         if (
-            len(self._batch) >= self.options.batch_size
-            or time.monotonic() - self._last_flush >= self.options.batch_seconds
+            len(self._batch) >= self.batch_size
+            or time.monotonic() - self._last_flush >= self.batch_seconds
         ):
             self.flush()
 
@@ -253,7 +399,8 @@ class Ingester:
             if not puts and not deletes:
                 return
             self.index.set_pending(True)
-            with self.index.writer(self.options.writer_timeout) as writer:
+            procs = self.procs if len(puts) >= _MIN_PARALLEL_BATCH else 1
+            with self.index.writer(self.options.writer_timeout, procs=procs) as writer:
                 for aid in deletes:
                     writer.delete(aid)
                 for stored, _raw, _existed in puts:
@@ -327,21 +474,8 @@ def ingest_documents(
     options: IngestOptions | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest already-read documents (the HTTP API's uploads come this way)."""
-    started = time.monotonic()
-    ingester = Ingester(root, options)
-    try:
-        for seen, item in enumerate(items, 1):
-            ingester.add(item)
-            if progress:
-                progress(seen, item.location)
-        if ingester.options.prune:
-            ingester.prune()
-        ingester.flush()
-    finally:
-        ingester.close()
-    ingester.report.seconds = time.monotonic() - started
-    return ingester.report
+    """Ingest already-read documents in this process (the HTTP API's uploads come this way)."""
+    return _run(items, root, options or IngestOptions(), progress, parallel=False)
 
 
 def ingest(
@@ -350,9 +484,87 @@ def ingest(
     options: IngestOptions | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Read every source spec (file, folder, URL, feed, JSON Lines) and index it."""
+    """Read every source spec (file, folder, URL, feed, JSON Lines) and index it.
+
+    A large ingest uses ``options.workers`` processes (see IngestOptions); a
+    small one (under ``parallel_min_documents`` documents) stays in this one.
+    This forks: call it from the command line or a script, not a web server.
+    """
     options = options or IngestOptions()
-    return ingest_documents(read_sources(specs, options.sources), root, options, progress)
+    return _run(read_sources(specs, options.sources), root, options, progress, parallel=True)
+
+
+def _run(
+    items: Iterable[RawDocument | SourceFailure],
+    root: str | Path,
+    options: IngestOptions,
+    progress: Progress | None,
+    parallel: bool,
+) -> IngestReport:
+    started = time.monotonic()
+    items = iter(items)
+    head: list[RawDocument | SourceFailure] = []
+    if parallel and options.workers > 1:
+        # Look ahead: only a stream longer than the threshold is worth the processes.
+        head = list(itertools.islice(items, options.parallel_min_documents))
+        parallel = len(head) >= options.parallel_min_documents
+    else:
+        parallel = False
+    pool = CleaningPool(options.workers, options.rules) if parallel else None
+    ingester = Ingester(root, options)
+    try:
+        stream = itertools.chain(head, items)
+        if pool is None:
+            for seen, item in enumerate(stream, 1):
+                ingester.add(item)
+                if progress:
+                    progress(seen, item.location)
+        else:
+            _run_parallel(ingester, pool, stream, progress)
+        if ingester.options.prune:
+            ingester.prune()
+        ingester.flush()
+    finally:
+        ingester.close()
+        if pool is not None:
+            pool.close()
+    ingester.report.seconds = time.monotonic() - started
+    return ingester.report
+
+
+def _run_parallel(
+    ingester: Ingester,
+    pool: CleaningPool,
+    items: Iterable[RawDocument | SourceFailure],
+    progress: Progress | None,
+) -> None:
+    """Clean in the pool, in order; write big batches with Whoosh sub-writers."""
+    options = ingester.options
+    ingester.batch_size = max(options.batch_size, options.parallel_batch_size)
+    ingester.batch_seconds = max(options.batch_seconds, options.parallel_batch_seconds)
+    ingester.procs = options.workers
+    with children_die_with_parent():
+        _feed_parallel(ingester, pool, items, progress)
+
+
+def _feed_parallel(
+    ingester: Ingester,
+    pool: CleaningPool,
+    items: Iterable[RawDocument | SourceFailure],
+    progress: Progress | None,
+) -> None:
+    for seen, item in enumerate(items, 1):
+        if isinstance(item, SourceFailure):
+            ingester.add(item)
+        else:
+            entry = ingester.lookup(item)
+            if entry is not _UNCHANGED:
+                for raw, tag, cleaned in pool.put(item, entry):
+                    ingester.accept(raw, tag, cleaned)  # type: ignore[arg-type]
+        if progress:
+            progress(seen, item.location)
+    for raw, tag, cleaned in pool.drain():
+        ingester.accept(raw, tag, cleaned)  # type: ignore[arg-type]
 
 
 def remove_article(root: str | Path, article_id: str, options: IngestOptions | None = None) -> bool:
