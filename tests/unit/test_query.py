@@ -61,3 +61,18 @@ def test_curly_quotes_work_like_straight_ones():
 def test_fields_are_case_insensitive_and_colons_in_words_are_left_alone():
     assert prepare_query("TITLE:Myanmar").text == "title:Myanmar"
     assert prepare_query("meeting at 10:30").text == "meeting at 10:30"
+
+
+def test_pasted_list_numbering_is_punctuation_not_an_unbalanced_parenthesis():
+    prep = prepare_query("two entities: 1) biliary atresia and 2) giant cell hepatitis")
+    assert "(" not in prep.text and ")" not in prep.text
+    assert [w for _, w in prep.words] == [
+        "two", "entities", "biliary", "atresia", "and", "giant", "cell", "hepatitis"
+    ]  # fmt: skip
+    assert "atresia" in prepare_query("a) atresia b) hepatitis iv) jaundice").text
+
+
+def test_a_stray_parenthesis_after_a_word_is_still_an_error():
+    for text in ("asylum)", "refugees 12a)", "(asylum) 1))"):
+        with pytest.raises(QueryError, match="closing parenthesis"):
+            prepare_query(text)
