@@ -29,6 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ itself is first on sys.path, and bench/http.py would
+# shadow the standard library's http package (which Flask, imported by
+# search_app, needs).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from search_app.config import Settings  # noqa: E402
