@@ -129,7 +129,8 @@ class Fts5:
     def __init__(self, path: str = ":memory:") -> None:
         self.conn = sqlite3.connect(path)
         self.conn.execute(
-            "CREATE VIRTUAL TABLE p USING fts5(article UNINDEXED, title, text, tokenize='porter')"
+            "CREATE VIRTUAL TABLE p USING fts5("
+            "article UNINDEXED, date UNINDEXED, title, text, tokenize='porter')"
         )
 
     def index(self, recs: Iterator[dict]) -> tuple[int, float]:
@@ -137,14 +138,27 @@ class Fts5:
         n = 0
         with self.conn:
             for rec in recs:
-                rows = [(rec["id"], rec.get("title") or "", p) for p in paragraphs_of(rec)]
-                self.conn.executemany("INSERT INTO p VALUES (?,?,?)", rows)
+                date = rec.get("date") or ""
+                rows = [(rec["id"], date, rec.get("title") or "", p) for p in paragraphs_of(rec)]
+                self.conn.executemany("INSERT INTO p VALUES (?,?,?,?)", rows)
                 n += len(rows)
         return n, time.perf_counter() - started
 
-    def search(self, match: str, limit: int = 10) -> list[tuple]:
-        return self.conn.execute(
-            "SELECT article, snippet(p, 2, '<mark>', '</mark>', '…', 24) FROM p "
-            "WHERE p MATCH ? ORDER BY bm25(p, 2.0, 1.0) LIMIT ?",
-            (match, limit),
+    def search(
+        self, match: str, limit: int = 10, date_from: str = "", date_to: str = "\uffff"
+    ) -> list[tuple]:
+        """Top hits by bm25() with snippet(), and the per-year counts of all matches.
+
+        The year counts stand in for our facets, so both sides count every match.
+        """
+        where = "p MATCH ? AND date >= ? AND date < ?"
+        args = (match, date_from, date_to)
+        hits = self.conn.execute(
+            "SELECT article, snippet(p, 3, '<mark>', '</mark>', '…', 24) FROM p "
+            f"WHERE {where} ORDER BY bm25(p, 0, 0, 2.0, 1.0) LIMIT ?",
+            (*args, limit),
         ).fetchall()
+        self.conn.execute(
+            f"SELECT substr(date, 1, 4), count(*) FROM p WHERE {where} GROUP BY 1", args
+        ).fetchall()
+        return hits

@@ -96,10 +96,16 @@ def peak_rss_mb(pid: int) -> float:
 
 def urls() -> list[str]:
     out = []
-    for pairs in QUERIES.values():
-        for q, _ in pairs:
+    for entries in QUERIES.values():
+        for entry in entries:
+            req = entry[0]  # a SearchRequest (or the query text)
+            params: list[tuple[str, str]] = [("q", getattr(req, "q", req))]
+            params += [("source", s) for s in getattr(req, "sources", ())]
+            for name, attr in (("from", "date_from"), ("to", "date_to")):
+                if getattr(req, attr, None):
+                    params.append((name, getattr(req, attr)))
             for page in (1, 2, 3):
-                out.append("/api/search?" + urllib.parse.urlencode({"q": q, "page": page}))
+                out.append("/api/search?" + urllib.parse.urlencode([*params, ("page", page)]))
     return out
 
 

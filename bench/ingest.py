@@ -26,7 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Run as a script, bench/ itself is first on sys.path, and bench/http.py would
+# shadow the standard library's http package: put the project root there instead.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
 
 from bench.common import (  # noqa: E402
     REUTERS,
@@ -84,7 +88,7 @@ def main() -> int:
     counts = sorted({max(1, int(w)) for w in args.workers.split(",")})
     print(f"machine: {os.cpu_count()} cores; corpus {args.corpus.name} x{args.scale}")
     with tempfile.TemporaryDirectory() as tmp:
-        jsonl = Path(tmp) / "corpus.jsonl"
+        jsonl = Path(tmp) / "reuters21578.jsonl"  # the source name of every article
         n = write_jsonl(jsonl, args.corpus, args.scale)
         ours = []
         for i, workers in enumerate(counts):

@@ -561,6 +561,17 @@ class ParagraphIndex:
         Only for big batches from the ingest command, never inside a web
         request: forking a threaded server is unsafe.
         """
+        if procs > 1:
+            # The sub-writers fork lazily while documents are added: any of them
+            # must die with this process rather than wait forever on its queue.
+            with children_die_with_parent(), self._writer(timeout, replace_all, procs) as session:
+                yield session
+        else:
+            with self._writer(timeout, replace_all, procs) as session:
+                yield session
+
+    @contextmanager
+    def _writer(self, timeout: float, replace_all: bool, procs: int) -> Iterator[IndexWriter]:
         try:
             if procs > 1:
                 w = _SegmentsWriter(
