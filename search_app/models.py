@@ -183,6 +183,7 @@ class ResultPage:
     parsed_query: str
     terms: tuple[TermInfo, ...]
     relaxed: bool = False  # results are partial matches: not every word was found
+    timed_out: bool = False  # the search hit its time limit; results may be incomplete
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import qparser, query, scoring
+from whoosh import collectors, qparser, query, scoring
 from whoosh.util.times import adatetime, long_to_datetime
 
 from .analysis import STOPWORDS, fold, sentence_spans, stem, token_spans
@@ -504,7 +504,8 @@ class SearchService:
         if cached is not None:
             return _with_took(cached, started)
         page = self._search(searcher, req, started)
-        self._cache.put(key, page)
+        if not page.timed_out:  # an incomplete page must not be served again as if whole
+            self._cache.put(key, page)
         return page
 
     def _normalise(self, req: SearchRequest) -> SearchRequest:
@@ -618,6 +619,9 @@ class SearchService:
         return query.And(parts) if parts else query.Every()
 
     def _search(self, searcher: Any, req: SearchRequest, started: float) -> ResultPage:
+        timeout = self.settings.search_timeout
+        self._local.deadline = time.monotonic() + timeout if timeout > 0 else math.inf
+        self._local.expired = False
         shown_q, prep, terms = self.parse(req.q, searcher)
         # Date limits are checked against the date column while collecting: a
         # date range as a query is a union over every distinct timestamp in it.
@@ -662,6 +666,7 @@ class SearchService:
             parsed_query=str(shown_q),
             terms=tuple(terms),
             relaxed=relaxed,
+            timed_out=self._local.expired,
         )
 
     def _collect(
@@ -679,7 +684,11 @@ class SearchService:
         # (ConstantScoreQuery would list every matching id up front; a zero boost
         # keeps the filter a lazy intersection.)
         full = q if isinstance(flt, query.Every) else query.And([q, flt.with_boost(0.0)])
-        hits = searcher.search(full, limit=None)
+        collector = _Deadline(searcher.collector(limit=None), self._local.deadline)
+        searcher.search_with_collector(full, collector)
+        if collector.expired:
+            self._local.expired = True
+        hits = collector.results()
         articles = self._article_docs(searcher)
         art_col = self._column(searcher, "article_id")
         date_col = self._column(searcher, "date", translate=False)
@@ -1048,6 +1057,31 @@ def _is_field_filter(q: query.Query) -> bool:
     }
     names.discard(None)
     return bool(names) and "text" not in names
+
+
+class _Deadline(collectors.WrappingCollector):  # type: ignore[misc]
+    """Stops collecting at a deadline and keeps what it found (SEARCH_APP_SEARCH_TIMEOUT).
+
+    Whoosh's TimeLimitCollector starts a timer thread per search, or uses
+    SIGALRM, which only works in the main thread; checking the clock every
+    256 matches costs nothing measurable.
+    """
+
+    def __init__(self, child: Any, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+        self.expired = False
+
+    def collect_matches(self) -> None:
+        if time.monotonic() > self.deadline:
+            self.expired = True
+            return
+        child = self.child
+        for n, sub_docnum in enumerate(child.matches(), 1):
+            child.collect(sub_docnum)
+            if not n & 255 and time.monotonic() > self.deadline:
+                self.expired = True
+                return
 
 
 def _split_dates(

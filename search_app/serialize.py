@@ -58,6 +58,7 @@ def page_as_dict(page: ResultPage) -> dict[str, Any]:
         "parsed_query": page.parsed_query,
         "terms": [asdict(t) for t in page.terms],
         "relaxed": page.relaxed,
+        "timed_out": page.timed_out,
     }
 
 

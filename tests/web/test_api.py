@@ -112,3 +112,14 @@ def test_openapi_describes_every_endpoint(client):
     ):
         assert path in spec["paths"], path
     assert "Error" in spec["components"]["schemas"]
+
+
+def test_a_search_past_its_time_limit_answers_with_what_it_found(corpus_index):
+    from search_app import create_app
+
+    slow = create_app({"INDEX": str(corpus_index), "SEARCH_TIMEOUT": 1e-9, "RATE_LIMIT": 0})
+    resp = slow.test_client().get("/api/search?q=myanmar")
+    assert resp.status_code == 200
+    assert resp.get_json()["timed_out"] is True
+    normal = create_app({"INDEX": str(corpus_index), "RATE_LIMIT": 0})
+    assert normal.test_client().get("/api/search?q=myanmar").get_json()["timed_out"] is False
