@@ -25,7 +25,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from . import cleaning
 from .indexing import ParagraphIndex, SchemaMismatch, children_die_with_parent
@@ -130,8 +129,7 @@ def _source_name(raw: RawDocument, article: Article) -> str | None:
         return article.source
     url = article.url or raw.url
     if url:
-        host = urlsplit(url).hostname or ""
-        return host.removeprefix("www.") or None
+        return cleaning.url_host(url).removeprefix("www.") or None
     if "#" in raw.location:  # a JSON Lines record: the collection's file name
         stem = Path(raw.location.split("#", 1)[0]).name
         return re.sub(r"\.jsonl(\.gz)?$|\.json-lines$", "", stem) or None

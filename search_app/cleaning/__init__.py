@@ -30,6 +30,7 @@ __all__ = [
     "clean",
     "fingerprint",
     "load_rules",
+    "url_host",
 ]
 
 # Stored with every article as provenance; bump whenever output can change, so
@@ -65,11 +66,18 @@ def derive_title(paragraph: str) -> str:
     return cut + "\u2026"
 
 
+def url_host(url: str) -> str:
+    """The URL's host name, or "" for a URL Python can't parse ("http://a.c[om/")."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def _domain(url: str | None) -> str | None:
     if not url:
         return None
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.") or None
+    return url_host(url).removeprefix("www.") or None
 
 
 def _check_content_type(content_type: str | None) -> None:

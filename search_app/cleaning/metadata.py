@@ -163,8 +163,13 @@ def _http_url(value: str | None, base: str | None) -> str | None:
     if not value:
         return None
     value = value.strip()
-    full = urljoin(base, value) if base else value
-    return full if urlsplit(full).scheme in ("http", "https") else None
+    try:
+        full = urljoin(base, value) if base else value
+        return (
+            full if urlsplit(full).scheme in ("http", "https") and urlsplit(full).hostname else None
+        )
+    except ValueError:  # "http://a.c[om/": a URL no client could follow
+        return None
 
 
 def _ld_publisher(node: dict[str, Any], nodes: list[dict[str, Any]]) -> str | None:

@@ -220,7 +220,10 @@ class Rules:
         """These rules plus the per-domain rules whose domain the URL's host is in."""
         if not url or not self.domains:
             return self
-        host = (urlsplit(url).hostname or "").lower()
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:  # malformed (say, an unclosed "[" in the host): no domain rules
+            return self
         extra = [d for name, d in self.domains if host == name or host.endswith("." + name)]
         if not extra:
             return self
