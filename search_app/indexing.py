@@ -20,7 +20,10 @@ import fcntl
 import json
 import logging
 import os
+import pickle
 import queue
+import struct
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +37,9 @@ from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
+from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import news_analyzer, plain_analyzer
@@ -212,6 +216,22 @@ def children_die_with_parent() -> Iterator[None]:
         _die_with_parent = previous
 
 
+class _SubWriter(SubWriterTask):
+    """A Whoosh sub-writer process that reports a failure in one line, not a traceback.
+
+    The parent notices the exit code and raises a clear error; a traceback from
+    a child on the user's terminal would only hide that message.
+    """
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:
+            logging.getLogger(__name__).error("index sub-writer failed: %s", exc)
+            sys.stderr.flush()
+            os._exit(1)
+
+
 class _SegmentsWriter(MpWriter):
     """Whoosh's multiprocess writer (multisegment), refusing to commit a partial batch.
 
@@ -219,6 +239,45 @@ class _SegmentsWriter(MpWriter):
     drops a sub-writer that died, which would lose its documents while the raw
     store still records them. Here a missing result cancels the commit.
     """
+
+    def _new_task(self) -> SubWriterTask:
+        task = _SubWriter(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _enqueue(self) -> None:
+        # Whoosh's own put() blocks for good once a sub-writer has died (say, on a
+        # full disk) and stopped taking jobs from the bounded queue.
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        while True:
+            self._check_tasks()
+            try:
+                self.jobqueue.put((filename, len(self.docbuffer)), timeout=1.0)
+                break
+            except queue.Full:
+                continue
+        self.docbuffer = []
+
+    def _check_tasks(self) -> None:
+        dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
+        if dead:
+            raise OSError(
+                f"an index sub-writer failed (exit code {dead[0].exitcode}); the disk may be "
+                "full or the index folder not writable"
+            )
 
     def _commit(self, mergetype, optimize, merge):  # type: ignore[no-untyped-def]
         if self.docbuffer:
@@ -231,15 +290,10 @@ class _SegmentsWriter(MpWriter):
             try:
                 results.append(self.resultqueue.get(timeout=1.0))
             except queue.Empty:
-                dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
-                if dead:
-                    raise RuntimeError(
-                        f"an index sub-writer failed (exit code {dead[0].exitcode})"
-                    ) from None
+                self._check_tasks()
         for task in self.tasks:
             task.join()
-            if task.exitcode != 0:
-                raise RuntimeError(f"an index sub-writer failed (exit code {task.exitcode})")
+            self._check_tasks()
         finalsegments += [segment for _, _, segment in results]
         if self._added:
             finalsegments.append(self._finalize_segment())
@@ -426,14 +480,16 @@ def article_from_stored_fields(fields: dict[str, Any], paragraphs: list[str]) ->
 class IndexWriter:
     """A batch of changes that becomes visible to searchers all at once, on commit."""
 
-    def __init__(self, writer: writing.IndexWriter) -> None:
+    def __init__(self, writer: writing.IndexWriter, replacing_all: bool = False) -> None:
         self._writer = writer
+        self._replacing_all = replacing_all  # the commit drops every old segment anyway
         self.added = 0
         self.deleted = 0
 
     def put(self, stored: StoredArticle) -> None:
         """Add or replace an article and all of its paragraphs."""
-        self._writer.delete_by_term("article_id", stored.id)
+        if not self._replacing_all:
+            self._writer.delete_by_term("article_id", stored.id)
         self._writer.add_document(**_article_doc(stored))
         for doc in _paragraph_docs(stored):
             self._writer.add_document(**doc)
@@ -456,8 +512,25 @@ class ParagraphIndex:
         self.schema = _retry_open(lambda: ix.schema)
 
     def searcher(self, **kwargs: Any) -> Any:
-        """A new Whoosh searcher, retried if it loses the race with a merge."""
-        return _retry_open(lambda: self.ix.searcher(**kwargs))
+        """A new Whoosh searcher, retried if it loses the race with a merge.
+
+        A segment file that is still missing after the retries, or that can't
+        be read, is damage: IndexCorrupt says to run reindex.
+        """
+        try:
+            return _retry_open(lambda: self.ix.searcher(**kwargs))
+        except (
+            OSError,
+            EOFError,
+            ValueError,
+            KeyError,
+            pickle.UnpicklingError,
+            struct.error,
+        ) as exc:
+            raise IndexCorrupt(
+                f"the index in {self.root} is damaged ({exc.__class__.__name__}: {exc}); "
+                f"run `search-app reindex --index {self.root}` to rebuild it from the raw store"
+            ) from exc
 
     @property
     def store_path(self) -> Path:
@@ -591,7 +664,7 @@ class ParagraphIndex:
             ) from None
         if w.writelock is not None:
             _held_whoosh_locks.append(w.writelock)
-        session = IndexWriter(w)
+        session = IndexWriter(w, replacing_all=replace_all)
         try:
             try:
                 yield session

@@ -595,6 +595,7 @@ def reindex(
     report = IngestReport()
     try:
         index = ParagraphIndex.open(root, create=True)
+        index.stats()  # reads every segment: a damaged one fails here, not mid-rebuild
     except Exception as exc:  # wrong schema or damaged: start a fresh index
         log.warning("rebuilding index from scratch: %s", exc)
         index = ParagraphIndex.create(root)
