@@ -63,7 +63,7 @@ def run_one(jsonl: Path, index: Path, workers: int) -> dict:
         "rss_self_mb": peak_rss_mb(),
         "rss_child_mb": peak_rss_mb(children=True),
         "index_mb": dir_bytes(index) / 1e6,
-        "segments": len(list((index / "whoosh").glob("*.seg"))),
+        "segments": len(ParagraphIndex.open(index).ix._segments()),
     }
 
 
