@@ -551,6 +551,11 @@ class SearchService:
         limit = self.settings.max_expansion
 
         def visit(node: query.Query) -> query.Query:
+            if isinstance(node, query.FuzzyTerm) and node.prefixlength > len(node.text):
+                # "0~/2": a kept prefix longer than the word; Whoosh's automaton
+                # indexes past the end of the word.
+                node = copy.copy(node)
+                node.prefixlength = len(node.text)
             if isinstance(node, query.Prefix | query.Wildcard | query.FuzzyTerm):
                 terms = []
                 for btext in node._btexts(reader):

@@ -68,4 +68,4 @@ def test_any_suggest_and_article_id(client, q):
         if q.strip()
         else "/api/articles/x"
     )
-    assert resp.status_code in (200, 404)
+    assert resp.status_code in (200, 404, 308)  # 308: "//" in the path is merged

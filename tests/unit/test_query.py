@@ -1,5 +1,7 @@
 """The query checker: precise, friendly errors instead of a silent wrong search."""
 
+from pathlib import Path
+
 import pytest
 
 from search_app.search import QueryError, prepare_query
@@ -76,3 +78,15 @@ def test_a_stray_parenthesis_after_a_word_is_still_an_error():
     for text in ("asylum)", "refugees 12a)", "(asylum) 1))"):
         with pytest.raises(QueryError, match="closing parenthesis"):
             prepare_query(text)
+
+
+def test_fuzzy_prefix_longer_than_the_word_is_not_an_error(tmp_path):
+    # Found by the API property test: "0~/2" raised IndexError inside Whoosh.
+    from search_app.models import SearchRequest
+    from search_app.pipeline import ingest
+    from search_app.search import SearchService
+
+    ingest([str(Path(__file__).resolve().parents[2] / "seeds")], tmp_path / "ix")
+    service = SearchService(tmp_path / "ix")
+    for q in ("0~/2", "ab~/5", "asylum~/9"):
+        assert service.search(SearchRequest(q)).total_articles >= 0
