@@ -80,3 +80,15 @@ def test_an_index_of_another_schema_version_answers_503_with_the_fix(writable_in
     assert_error(client.get("/healthz"), 503)
     page = client.get("/search?q=asylum")
     assert page.status_code == 503 and b"reindex" in page.data
+
+
+def test_prefix_and_fuzzy_expansion_is_capped(corpus_index):
+    wide = create_app({"INDEX": str(corpus_index), "RATE_LIMIT": 0}).test_client()
+    narrow = create_app(
+        {"INDEX": str(corpus_index), "RATE_LIMIT": 0, "MAX_EXPANSION": 3}
+    ).test_client()
+    for q in ("d*", "diplomatt~2"):
+        many = wide.get(f"/api/search?q={q}").get_json()["terms"][0]["matched"]
+        few = narrow.get(f"/api/search?q={q}").get_json()["terms"][0]["matched"]
+        assert len(few) <= 3 < len(many) or len(many) <= 3, (q, many)
+    assert len(wide.get("/api/search?q=d*").get_json()["terms"][0]["matched"]) > 3
