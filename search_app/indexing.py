@@ -223,6 +223,34 @@ def children_die_with_parent() -> Iterator[None]:
 COMPOUND = False
 
 
+SMALL_SEGMENT_DOCS = 20_000
+
+
+def _merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy of bulk (multiprocess) commits: fold only small segments together.
+
+    Whoosh's default policy merges in the parent process while the sub-writers
+    wait; at a million paragraphs it merged ever-larger segments on one core
+    and the ingest crawled. Big segments from bulk batches stay as they are
+    (``search-app optimize`` merges them when there is time); leftovers of small
+    ingests, and segments that are mostly deleted documents, are merged.
+    """
+    from whoosh.reading import SegmentReader
+
+    small = [
+        s
+        for s in segments
+        if s.doc_count_all() < SMALL_SEGMENT_DOCS or s.deleted_count() * 2 > s.doc_count_all()
+    ]
+    if len(small) < 2:
+        return segments
+    for seg in small:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in small]
+
+
 class _SubWriter(SubWriterTask):
     """A Whoosh sub-writer process that reports a failure in one line, not a traceback.
 
@@ -682,6 +710,8 @@ class ParagraphIndex:
                 w.cancel()
                 raise
             mergetype = writing.CLEAR if replace_all else None
+            if mergetype is None and procs > 1:
+                mergetype = _merge_small_segments
             try:
                 w.commit(mergetype=mergetype)
             except BaseException:

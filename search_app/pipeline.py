@@ -53,8 +53,10 @@ class IngestOptions:
     # small ingests always stay in one process.
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     parallel_min_documents: int = 300  # fewer than this: not worth starting processes
-    parallel_batch_size: int = 5000  # articles per commit in a parallel ingest
-    parallel_batch_seconds: float = 60.0
+    # Articles per commit in a parallel ingest: each commit adds one segment per
+    # worker, and bulk segments are not merged as they come, so batches are big.
+    parallel_batch_size: int = 20_000
+    parallel_batch_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,7 @@ class Ingester:
         self._batch: dict[str, tuple[StoredArticle, RawDocument]] = {}
         self._deletes: set[str] = set()
         self._last_flush = time.monotonic()
-        self.batch_size = self.options.batch_size
+        self.batch_size = self.max_batch_size = self.options.batch_size
         self.batch_seconds = self.options.batch_seconds
         self.procs = 1  # Whoosh sub-writers for big batches (set by a parallel ingest)
 
@@ -374,6 +376,7 @@ class Ingester:
     def flush(self) -> None:
         """Write the batch: index commit, then store commit, under the write lock."""
         self._last_flush = time.monotonic()
+        self.batch_size = min(self.batch_size * 2, self.max_batch_size)
         if not self._batch and not self._deletes:
             return
         batch, deletes = self._batch, self._deletes
@@ -538,7 +541,10 @@ def _run_parallel(
 ) -> None:
     """Clean in the pool, in order; write big batches with Whoosh sub-writers."""
     options = ingester.options
-    ingester.batch_size = max(options.batch_size, options.parallel_batch_size)
+    # Start with small commits, so searches see the first articles soon, and
+    # double up to parallel_batch_size: few, big segments for a bulk load.
+    ingester.batch_size = min(max(options.batch_size, 2000), options.parallel_batch_size)
+    ingester.max_batch_size = max(options.batch_size, options.parallel_batch_size)
     ingester.batch_seconds = max(options.batch_seconds, options.parallel_batch_seconds)
     ingester.procs = options.workers
     with children_die_with_parent():
