@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
 import html
 import logging
 import math
@@ -22,11 +23,12 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, TypeVar
 
 from whoosh import collectors, qparser, query, scoring
 from whoosh.util.times import adatetime, long_to_datetime
@@ -414,22 +416,42 @@ class _ArticleAcc:
     partial: bool = False
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _serialized(method: _F) -> _F:
+    """Run the method holding the service's lock: one search at a time on the shared searcher."""
+
+    @functools.wraps(method)
+    def wrapper(self: SearchService, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 class SearchService:
     """Searches one index folder; safe to share between threads.
 
-    Each thread keeps its own Whoosh searcher open and refreshes it when the
-    index has a new commit (checked before each search, or at most every
-    ``refresh_interval`` seconds when that is set), instead of opening one per
-    request: opening is the moment a
-    concurrent merge can pull segment files away, and the open is retried
-    when that happens.
+    One Whoosh searcher is kept open and refreshed when the index has a new
+    commit (checked before each search, or at most every ``refresh_interval``
+    seconds when that is set), instead of opening one per request: opening is
+    the moment a concurrent merge can pull segment files away, and the open is
+    retried when that happens.
+
+    Searches take turns on that searcher (a lock). A Whoosh reader of
+    compound segments holds the whole index in memory, so a searcher per
+    server thread cost a copy per thread (2.4 GB for 8 threads on Reuters);
+    and searching is pure Python under the GIL, so threads searching at once
+    were never faster than taking turns.
     """
 
     def __init__(self, root: str | Path, settings: Settings | None = None) -> None:
         self.root = Path(root)
         self.settings = settings or Settings(index=self.root)
         self.index = ParagraphIndex.open(self.root, create=True)
-        self._local = threading.local()
+        self._local = SimpleNamespace()  # the shared searcher and what hangs off it
+        self._lock = threading.RLock()
         self._cache = _LRU(self.settings.cache_size)
         self._surfaces: dict[str, str] = {}
         # Check for a new commit before every search: it costs ~8 us (one directory
@@ -480,9 +502,11 @@ class SearchService:
             loc.articles_of, loc.articles = searcher, docs
         return loc.articles  # type: ignore[no-any-return]
 
+    @_serialized
     def generation(self) -> int:
         return int(self._searcher().reader().generation() or 0)
 
+    @_serialized
     def close(self) -> None:
         s = getattr(self._local, "searcher", None)
         if s is not None:
@@ -494,6 +518,7 @@ class SearchService:
     def stats(self) -> IndexStats:
         return self.index.stats()
 
+    @_serialized
     def search(self, req: SearchRequest) -> ResultPage:
         """Run a search. Raises QueryError for a query that can't be run."""
         started = time.perf_counter()
@@ -523,6 +548,7 @@ class SearchService:
             )
         return replace(req, per_page=per_page, q=req.q.strip())
 
+    @_serialized
     def parse(
         self, text: str, searcher: Any = None
     ) -> tuple[query.Query, _Prepared, list[TermInfo]]:
@@ -865,6 +891,7 @@ class SearchService:
         fixed = re.sub(r"(?<![:\w])\w+(?![:\w])", fix, text)
         return fixed if changed and fixed != text else None
 
+    @_serialized
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Index words that start with ``prefix``, most common first (autocomplete)."""
         words = prefix.strip().split()
@@ -911,6 +938,7 @@ class SearchService:
         self._surfaces[term] = word
         return word or None
 
+    @_serialized
     def article(self, article_id: str, q: str | None = None) -> ArticleView | None:
         """An article for its page, with the query's terms marked in every paragraph."""
         searcher = self._searcher()
