@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
@@ -24,3 +25,9 @@ class HtmlSafeJSONProvider(DefaultJSONProvider):
         for char, escaped in _ESCAPES.items():
             text = text.replace(char, escaped)
         return text
+
+
+class SearchAppFlask(Flask):
+    """Flask with JSON that is inert inside HTML."""
+
+    json_provider_class = HtmlSafeJSONProvider
