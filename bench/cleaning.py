@@ -29,6 +29,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+# Run as a script, bench/ itself is first on sys.path, and bench/http.py would
+# shadow the standard library's http package (trafilatura needs it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from search_app.cleaning import CleaningError, clean  # noqa: E402
