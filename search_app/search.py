@@ -797,6 +797,10 @@ class SearchService:
                     also = self._also_in(searcher, fp, aid)
                 hl, plain = highlight(text, stems)
                 paragraphs.append(ParagraphHit(fields["position"], plain, hl, score, also))
+            # A paragraph can match through its article's headline alone; show it
+            # only when no paragraph has the words in its own text.
+            marked = [p for p in paragraphs if "<mark>" in p.highlight]
+            paragraphs = marked or paragraphs[:1]
             published = datetime.fromisoformat(data["published"]) if data.get("published") else None
             out.append(
                 ArticleResult(
@@ -961,6 +965,8 @@ class SearchService:
             highlight(p, stems, fragment_chars=10**9)[0] if stems else html.escape(p)
             for p in stored.article.paragraphs
         )
+        # Hits through the headline alone mark nothing in the paragraph: not a hit here.
+        hit_positions = tuple(i for i in hit_positions if "<mark>" in highlights[i])
         return ArticleView(stored=stored, highlights=highlights, hit_positions=hit_positions)
 
 
