@@ -291,6 +291,19 @@ def _errors(q: query.Query) -> Iterable[str]:
         yield from _errors(child)
 
 
+def _bad_dates(q: query.Query, schema: Any) -> Iterable[str]:
+    """Date terms Whoosh would only reject while searching ('date:"20"11-07')."""
+    if isinstance(q, query.Term | query.Phrase) and q.fieldname == "date":
+        words = q.words if isinstance(q, query.Phrase) else [q.text]
+        for word in words:
+            try:
+                schema["date"].to_bytes(word)
+            except Exception:
+                yield f"{word!r} is not a parseable date"
+    for child in q.children():
+        yield from _bad_dates(child, schema)
+
+
 # ---------------------------------------------------------------- highlighting
 
 
@@ -560,7 +573,7 @@ class SearchService:
         except Exception as exc:  # Whoosh's parser is lenient; anything left is our bug
             log.warning("query %r failed to parse: %s", text, exc)
             raise QueryError(f"The query could not be understood: {exc}") from None
-        problems = list(_errors(q))
+        problems = list(_errors(q)) + list(_bad_dates(q, self.index.schema))
         if problems:
             raise QueryError(_friendly_error(problems[0]))
         q = _lazy_ranges(_source_prefixes(q))
@@ -1167,7 +1180,7 @@ def _lazy_ranges(q: query.Query) -> query.Query:
     """
     if isinstance(q, query.NumericRange):
         lazy = copy.copy(q)
-        lazy.boost, lazy.constantscore = 0.0, False
+        lazy.boost, lazy.constantscore = 1e-6, False  # >0: a lone date query must match
         return lazy
     return q.apply(_lazy_ranges) if q.children() else q
 

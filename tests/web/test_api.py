@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 
 
@@ -123,3 +124,23 @@ def test_a_search_past_its_time_limit_answers_with_what_it_found(corpus_index):
     assert resp.get_json()["timed_out"] is True
     normal = create_app({"INDEX": str(corpus_index), "RATE_LIMIT": 0})
     assert normal.test_client().get("/api/search?q=myanmar").get_json()["timed_out"] is False
+
+
+@pytest.mark.parametrize(
+    ("q", "articles"),
+    [
+        ("date:2011", 1),
+        ("date:[2010 TO 2012]", 1),
+        ("date:2021 OR date:2011", 5),
+        ("myanmar date:2021", 4),
+        ("date:[2021-04 TO 2021-05]", 2),
+    ],
+)
+def test_date_queries_alone_and_combined(client, q, articles):
+    assert client.get(f"/api/search?q={q}").get_json()["total_articles"] == articles
+
+
+def test_an_unparseable_quoted_date_is_a_400(client):
+    # Found by the fuzzer: Whoosh only rejected it while searching (a 500).
+    resp = client.get('/api/search?q=DATE:"20"11-07')
+    assert resp.status_code == 400 and "date" in resp.get_json()["error"]["message"]
