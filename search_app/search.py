@@ -689,7 +689,7 @@ class SearchService:
         start = (req.page - 1) * req.per_page
         shown = ordered[start : start + req.per_page]
         stems = highlight_terms(q)
-        results = self._results(searcher, shown, stems)
+        results = self._results(searcher, shown, stems, _text_only(q, relaxed))
         facets, timeline, unit = self._facets(accs, req)
         suggestion = None
         if total < 3:
@@ -781,7 +781,11 @@ class SearchService:
         return items
 
     def _results(
-        self, searcher: Any, shown: list[tuple[str, _ArticleAcc]], stems: frozenset[str]
+        self,
+        searcher: Any,
+        shown: list[tuple[str, _ArticleAcc]],
+        stems: frozenset[str],
+        text_q: query.Query | None = None,
     ) -> list[ArticleResult]:
         out: list[ArticleResult] = []
         first_seen: dict[str, ArticleRef] = {}
@@ -814,6 +818,12 @@ class SearchService:
             # only when no paragraph has the words in its own text.
             marked = [p for p in paragraphs if "<mark>" in p.highlight]
             paragraphs = marked or paragraphs[:1]
+            matching = acc.count
+            if text_q is not None:
+                # Count the paragraphs with the words in their own text: through
+                # the headline, every paragraph of the article matches.
+                own = query.And([text_q, query.Term("article_id", aid)])
+                matching = max(len(paragraphs), sum(1 for _ in searcher.docs_for_query(own)))
             published = datetime.fromisoformat(data["published"]) if data.get("published") else None
             out.append(
                 ArticleResult(
@@ -824,7 +834,7 @@ class SearchService:
                     published=published,
                     score=round(acc.best, 4),
                     paragraphs=tuple(paragraphs),
-                    matching_paragraphs=acc.count,
+                    matching_paragraphs=matching,
                     partial=acc.partial,
                 )
             )
@@ -1134,6 +1144,35 @@ class _Deadline(collectors.WrappingCollector):  # type: ignore[misc]
             if not n & 255 and time.monotonic() > self.deadline:
                 self.expired = True
                 return
+
+
+def _text_only(q: query.Query, relaxed: bool) -> query.Query | None:
+    """The query with each word matched in paragraph text only, not in the headline.
+
+    Used to count an article's matching paragraphs. None when that can't be
+    said simply (partial matches, or a query without words in the text).
+    """
+    if relaxed:
+        return None
+
+    def strip(node: query.Query) -> query.Query:
+        if isinstance(node, query.Or):
+            texts = [c for c in node.subqueries if _fields(c) == {"text"}]
+            heads = [c for c in node.subqueries if _fields(c) == {"title"}]
+            if texts and heads and len(texts) + len(heads) == len(node.subqueries):
+                return texts[0] if len(texts) == 1 else query.Or(texts)
+        return node.apply(strip) if node.children() else node
+
+    base = q.a if isinstance(q, query.AndMaybe) else q
+    out = strip(base)
+    return out if "text" in _fields(out) else None
+
+
+def _fields(q: query.Query) -> set[str]:
+    names = {getattr(leaf, "fieldname", None) for leaf in q.leaves()} or {
+        getattr(q, "fieldname", None)
+    }
+    return {n for n in names if n}
 
 
 def _split_dates(
