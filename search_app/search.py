@@ -790,6 +790,17 @@ class SearchService:
         out: list[ArticleResult] = []
         first_seen: dict[str, ArticleRef] = {}
         reader = searcher.reader()
+        own_counts: dict[str, int] | None = None
+        if text_q is not None and shown:
+            # Count the paragraphs with the words in their own text (through the
+            # headline, every paragraph of an article matches): one query over
+            # the shown articles, whose small id lists drive the intersection.
+            ids = query.Or([query.Term("article_id", aid) for aid, _ in shown])
+            art_col = self._column(searcher, "article_id")
+            own_counts = {}
+            for _score, docnum in searcher.search(query.And([ids, text_q]), limit=None).top_n:
+                aid = art_col[docnum]
+                own_counts[aid] = own_counts.get(aid, 0) + 1
         for aid, acc in shown:
             art = searcher.document(id=aid) or {}
             import json
@@ -818,12 +829,8 @@ class SearchService:
             # only when no paragraph has the words in its own text.
             marked = [p for p in paragraphs if "<mark>" in p.highlight]
             paragraphs = marked or paragraphs[:1]
-            matching = acc.count
-            if text_q is not None:
-                # Count the paragraphs with the words in their own text: through
-                # the headline, every paragraph of the article matches.
-                own = query.And([text_q, query.Term("article_id", aid)])
-                matching = max(len(paragraphs), sum(1 for _ in searcher.docs_for_query(own)))
+            matching = acc.count if own_counts is None else own_counts.get(aid, 0)
+            matching = max(matching, len(paragraphs))
             published = datetime.fromisoformat(data["published"]) if data.get("published") else None
             out.append(
                 ArticleResult(
