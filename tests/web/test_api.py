@@ -144,3 +144,15 @@ def test_an_unparseable_quoted_date_is_a_400(client):
     # Found by the fuzzer: Whoosh only rejected it while searching (a 500).
     resp = client.get('/api/search?q=DATE:"20"11-07')
     assert resp.status_code == 400 and "date" in resp.get_json()["error"]["message"]
+
+
+def test_paragraph_counts_and_shown_hits_ignore_headline_only_matches(client):
+    # "diplomat" is in this article's headline, so every one of its 22 paragraphs
+    # matches through it; only those with the word in their own text count.
+    data = client.get("/api/search?q=diplomat").get_json()
+    result = next(r for r in data["results"] if r["title"].startswith("Second diplomat"))
+    article = client.get(f"/api/articles/{result['id']}?q=diplomat").get_json()
+    own = [p for p in article["paragraphs"] if "<mark>" in p["highlight"]]
+    assert result["matching_paragraphs"] == len(own) < len(article["paragraphs"])
+    assert all("<mark>" in p["highlight"] for p in result["paragraphs"])
+    assert article["hit_positions"] == [p["position"] for p in own]
