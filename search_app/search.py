@@ -1121,10 +1121,7 @@ def _relax(q: query.Query) -> _Loose | None:
 
 def _is_field_filter(q: query.Query) -> bool:
     """A clause on date, source or title only, written as a field filter."""
-    names = {getattr(leaf, "fieldname", None) for leaf in q.leaves()} or {
-        getattr(q, "fieldname", None)
-    }
-    names.discard(None)
+    names = _fields(q)
     return bool(names) and "text" not in names
 
 
