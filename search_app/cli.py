@@ -308,6 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("search_app.pipeline").setLevel(logging.ERROR)
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # `search-app search ... | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (IndexError_, cleaning.CleaningError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

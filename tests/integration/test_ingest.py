@@ -237,3 +237,20 @@ def test_kill_during_ingest_leaves_an_index_that_opens(tmp_path: Path):
     stats = ParagraphIndex.open(index).stats()
     assert (stats.articles, stats.paragraphs) == (6000, 12000)
     assert RawStore(index / "raw.sqlite").count() == 6000
+
+
+def test_search_piped_into_a_reader_that_leaves_is_not_an_error(seeded: Path):
+    # Like `search-app search ... | head -1`: the reader is gone before the output.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search_app.cli", "search", "asylum", "--index", str(seeded)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    assert "Broken pipe" not in err and "error" not in err
