@@ -22,10 +22,17 @@ from . import cleaning
 from .config import load_settings
 from .indexing import IndexError_, ParagraphIndex
 from .models import SearchRequest
-from .pipeline import IngestOptions, clean_raw, ingest, reindex, remove_article
+from .pipeline import (
+    IngestOptions,
+    clean_raw,
+    ingest,
+    options_from_settings,
+    reindex,
+    remove_article,
+)
 from .search import QueryError, SearchService
 from .serialize import page_as_dict
-from .sources import SourceFailure, SourceOptions, read_sources
+from .sources import SourceFailure, read_sources
 
 log = logging.getLogger("search_app")
 
@@ -58,19 +65,8 @@ class Progress:
 
 
 def _options(args: argparse.Namespace) -> IngestOptions:
-    settings = load_settings()
-    rules_path = getattr(args, "rules", None) or settings.rules or None
-    rules = cleaning.load_rules(rules_path) if rules_path else None
-    return IngestOptions(
-        prune=getattr(args, "prune", False),
-        writer_timeout=settings.writer_timeout,
-        workers=settings.ingest_workers or os.cpu_count() or 1,
-        rules=rules,
-        sources=SourceOptions(
-            max_bytes=settings.max_upload_bytes,
-            timeout=settings.fetch_timeout,
-            allow_hosts=settings.allow_hosts,
-        ),
+    return options_from_settings(
+        load_settings(), getattr(args, "rules", None), prune=getattr(args, "prune", False)
     )
 
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import cleaning
+from .config import Settings
 from .indexing import ParagraphIndex, SchemaMismatch, children_die_with_parent
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .sources import SourceFailure, SourceOptions, read_sources
@@ -57,6 +58,37 @@ class IngestOptions:
     # worker, and bulk segments are not merged as they come, so batches are big.
     parallel_batch_size: int = 20_000
     parallel_batch_seconds: float = 120.0
+
+
+def options_from_settings(
+    settings: Settings,
+    rules_path: str | None = None,
+    *,
+    prune: bool = False,
+    from_client: bool = False,
+) -> IngestOptions:
+    """The IngestOptions the service's settings call for; the CLI and the HTTP API share it.
+
+    ``from_client``: the documents come over HTTP, so URLs may not reach this
+    machine's network (SSRF guard), a request waits at most 30 s for another
+    writer, batches commit within a second, and nothing forks in the server.
+    """
+    path = rules_path or settings.rules or None
+    return IngestOptions(
+        prune=prune,
+        writer_timeout=min(settings.writer_timeout, 30.0)
+        if from_client
+        else settings.writer_timeout,
+        batch_seconds=1.0 if from_client else IngestOptions.batch_seconds,
+        workers=1 if from_client else settings.ingest_workers or os.cpu_count() or 1,
+        rules=cleaning.load_rules(path) if path else None,
+        sources=SourceOptions(
+            max_bytes=settings.max_upload_bytes,
+            timeout=settings.fetch_timeout,
+            allow_hosts=settings.allow_hosts,
+            block_private=from_client,
+        ),
+    )
 
 
 @dataclass(frozen=True)

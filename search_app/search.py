@@ -27,11 +27,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from whoosh import collectors, qparser, query, scoring
-from whoosh.util.times import adatetime, long_to_datetime
+from whoosh.util.times import adatetime, datetime_to_long, long_to_datetime
 
 from .analysis import STOPWORDS, fold, sentence_spans, stem, token_spans
 from .config import Settings
@@ -71,6 +70,9 @@ FRAGMENT_CHARS = 320  # a paragraph longer than this is cut to its matching sent
 MIN_COLLAPSE_CHARS = 40  # shorter paragraphs ("He said.") are too common to mean syndication
 MAX_ALSO_IN = 10
 STOP_STEMS = frozenset(stem(fold(w)) for w in STOPWORDS)
+
+
+_Dates = tuple[tuple[int | None, int | None], ...]  # (low, high) date limits, as index longs
 
 
 class QueryError(ValueError):
@@ -446,11 +448,10 @@ def _serialized(method: _F) -> _F:
 class SearchService:
     """Searches one index folder; safe to share between threads.
 
-    One Whoosh searcher is kept open and refreshed when the index has a new
-    commit (checked before each search, or at most every ``refresh_interval``
-    seconds when that is set), instead of opening one per request: opening is
-    the moment a concurrent merge can pull segment files away, and the open is
-    retried when that happens.
+    One Whoosh searcher is kept open and replaced when the index has a new
+    commit (checked before each search), instead of opening one per request:
+    opening is the moment a concurrent merge can pull segment files away, and
+    the open is retried when that happens.
 
     Searches take turns on that searcher (a lock). A Whoosh reader of
     compound segments holds the whole index in memory, so a searcher per
@@ -463,57 +464,45 @@ class SearchService:
         self.root = Path(root)
         self.settings = settings or Settings(index=self.root)
         self.index = ParagraphIndex.open(self.root, create=True)
-        self._local = SimpleNamespace()  # the shared searcher and what hangs off it
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # searches take turns on the one searcher
+        self._current: Any = None  # that searcher, replaced when a commit lands
+        self._columns: dict[tuple[str, bool], _Column] = {}  # of the current searcher
+        self._articles: frozenset[int] | None = None  # article records' docnums, likewise
+        self._deadline = math.inf  # of the running search (SEARCH_APP_SEARCH_TIMEOUT)
+        self._expired = False
         self._cache = _LRU(self.settings.cache_size)
         self._surfaces: dict[str, str] = {}
-        # Check for a new commit before every search: it costs ~8 us (one directory
-        # listing), and then every article committed before a search began is in it.
-        self.refresh_interval = 0.0
-        self._epoch = 0  # bumped by changed(): every thread re-checks its searcher at once
         self._parser = _make_parser(self.index.schema)
 
     # -- searchers
 
     def _searcher(self) -> Any:
-        loc = self._local
-        s = getattr(loc, "searcher", None)
-        now = time.monotonic()
-        if s is None:
-            s = self.index.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1))
-            loc.searcher, loc.checked, loc.epoch = s, now, self._epoch
-        elif now - loc.checked >= self.refresh_interval or loc.epoch != self._epoch:
-            loc.checked, loc.epoch = now, self._epoch
-            if not s.up_to_date():
-                # A whole new searcher rather than Searcher.refresh(): refresh shares
-                # segment readers with the old searcher and closes some of them, so
-                # a failed (retried) refresh could leave neither usable.
-                new = self.index.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1))
-                s.close()
-                loc.searcher = s = new
-        return s
-
-    def changed(self) -> None:
-        """Say this process just committed: the next search in any thread sees the commit."""
-        self._epoch += 1
+        """The current searcher, after checking for a new commit (~8 us, one listing):
+        every article committed before a search began is in it."""
+        s = self._current
+        if s is not None and s.up_to_date():
+            return s
+        # A whole new searcher rather than Searcher.refresh(): refresh shares
+        # segment readers with the old searcher and closes some of them, so a
+        # failed (retried) refresh could leave neither usable.
+        new = self.index.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1))
+        if s is not None:
+            s.close()
+        self._current, self._columns, self._articles = new, {}, None
+        return new
 
     def _column(self, searcher: Any, name: str, translate: bool = True) -> _Column:
-        """A column reader kept with this thread's searcher: opening one reads its offsets."""
-        loc = self._local
-        if getattr(loc, "columns_of", None) is not searcher:
-            loc.columns_of, loc.columns = searcher, {}
-        col = loc.columns.get((name, translate))
+        """A column reader kept with the searcher: opening one reads its offsets."""
+        col = self._columns.get((name, translate))
         if col is None:
-            col = loc.columns[(name, translate)] = _Column(searcher, name, translate)
-        return col  # type: ignore[no-any-return]
+            col = self._columns[(name, translate)] = _Column(searcher, name, translate)
+        return col
 
     def _article_docs(self, searcher: Any) -> frozenset[int]:
-        """Document numbers of the article records, kept with this thread's searcher."""
-        loc = self._local
-        if getattr(loc, "articles_of", None) is not searcher:
-            docs = frozenset(searcher.docs_for_query(query.Term("kind", "a")))
-            loc.articles_of, loc.articles = searcher, docs
-        return loc.articles  # type: ignore[no-any-return]
+        """Document numbers of the article records, kept with the searcher."""
+        if self._articles is None:
+            self._articles = frozenset(searcher.docs_for_query(query.Term("kind", "a")))
+        return self._articles
 
     @_serialized
     def generation(self) -> int:
@@ -521,10 +510,9 @@ class SearchService:
 
     @_serialized
     def close(self) -> None:
-        s = getattr(self._local, "searcher", None)
-        if s is not None:
-            s.close()
-            self._local.searcher = None
+        if self._current is not None:
+            self._current.close()
+        self._current, self._columns, self._articles = None, {}, None
 
     # -- public API
 
@@ -643,33 +631,39 @@ class SearchService:
             infos.append(TermInfo(word=word, stem=st, field=fieldname, matched=tuple(hits)))
         return infos
 
-    def _filter(self, req: SearchRequest) -> query.Query:
-        # Article records (kind "a") are skipped while collecting rather than
-        # filtered by a "kind:p" clause: intersecting with a posting list that
-        # holds nearly every document costs more than the query itself.
-        parts: list[query.Query] = []
+    def _filter(self, req: SearchRequest) -> tuple[query.Query, _Dates]:
+        """The request's source filter as a query, and its date limits as (low, high) longs.
+
+        Article records (kind "a") are skipped while collecting rather than
+        filtered by a "kind:p" clause: intersecting with a posting list that
+        holds nearly every document costs more than the query itself. Date
+        limits are checked on the date column while collecting: a date range
+        as a query is a union over every distinct timestamp in it.
+        """
+        flt: query.Query = query.Every()
         if req.sources:
-            parts.append(query.Or([query.Term("source_key", s) for s in req.sources]))
-        if req.date_from or req.date_to:
-            try:
-                start = _date_bounds(req.date_from, end=False) if req.date_from else None
-                end = _date_bounds(req.date_to, end=True) if req.date_to else None
-            except ValueError as exc:
-                raise QueryError(
-                    f"{exc.args[0]!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD."
-                ) from None
-            rng = query.DateRange("date", start, end)
-            parts.append(rng)
-        return query.And(parts) if parts else query.Every()
+            flt = query.Or([query.Term("source_key", s) for s in req.sources])
+        if not (req.date_from or req.date_to):
+            return flt, ()
+        try:
+            start = _date_bounds(req.date_from, end=False) if req.date_from else None
+            end = _date_bounds(req.date_to, end=True) if req.date_to else None
+        except ValueError as exc:
+            raise QueryError(
+                f"{exc.args[0]!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD."
+            ) from None
+        low = datetime_to_long(start) if start else None
+        high = datetime_to_long(end) if end else None
+        return flt, ((low, high),)
 
     def _search(self, searcher: Any, req: SearchRequest, started: float) -> ResultPage:
         timeout = self.settings.search_timeout
-        self._local.deadline = time.monotonic() + timeout if timeout > 0 else math.inf
-        self._local.expired = False
+        self._deadline = time.monotonic() + timeout if timeout > 0 else math.inf
+        self._expired = False
         shown_q, prep, terms = self.parse(req.q, searcher)
-        # Date limits are checked against the date column while collecting: a
-        # date range as a query is a union over every distinct timestamp in it.
-        q, flt, dates = _split_dates(shown_q, self._filter(req))
+        flt, req_dates = self._filter(req)
+        q, q_dates = _split_dates(shown_q)
+        dates = req_dates + q_dates
         relaxed = False
         accs, total_paragraphs = self._collect(searcher, q, flt, prep, dates)
         loose = _relax(q) if len(accs) < req.per_page else None
@@ -710,7 +704,7 @@ class SearchService:
             parsed_query=str(shown_q),
             terms=tuple(terms),
             relaxed=relaxed,
-            timed_out=self._local.expired,
+            timed_out=self._expired,
         )
 
     def _collect(
@@ -719,7 +713,7 @@ class SearchService:
         q: query.Query,
         flt: query.Query,
         prep: _Prepared,
-        dates: tuple[tuple[int | None, int | None], ...] = (),
+        dates: _Dates = (),
     ) -> tuple[dict[str, _ArticleAcc], int]:
         """Every matching paragraph, grouped by article (best score first within each)."""
         # Filters join the query as zero-score clauses: Whoosh's filter= builds a
@@ -728,10 +722,10 @@ class SearchService:
         # (ConstantScoreQuery would list every matching id up front; a zero boost
         # keeps the filter a lazy intersection.)
         full = q if isinstance(flt, query.Every) else query.And([q, flt.with_boost(0.0)])
-        collector = _Deadline(searcher.collector(limit=None), self._local.deadline)
+        collector = _Deadline(searcher.collector(limit=None), self._deadline)
         searcher.search_with_collector(full, collector)
         if collector.expired:
-            self._local.expired = True
+            self._expired = True
         hits = collector.results()
         articles = self._article_docs(searcher)
         art_col = self._column(searcher, "article_id")
@@ -1179,39 +1173,26 @@ def _fields(q: query.Query) -> set[str]:
     return {n for n in names if n}
 
 
-def _split_dates(
-    q: query.Query, flt: query.Query
-) -> tuple[query.Query, query.Query, tuple[tuple[int | None, int | None], ...]]:
-    """Take required date ranges out of the query and the filter, as (low, high) longs.
+def _split_dates(q: query.Query) -> tuple[query.Query, _Dates]:
+    """Take the query's required date ranges out, as (low, high) longs for the date column.
 
     Only top-level ranges that every hit must satisfy move; a date range
     inside an OR stays a (lazy) query clause, and a query that is nothing but
     a date range keeps it.
     """
-    dates: list[tuple[int | None, int | None]] = []
 
     def is_date(sub: query.Query) -> bool:
         return isinstance(sub, query.NumericRange) and sub.fieldname == "date"
 
-    def take(sub: query.Query) -> None:
-        dates.append((sub.start, sub.end))
-
     base, bonus = (q.a, q.b) if isinstance(q, query.AndMaybe) else (q, None)
-    if isinstance(base, query.And):
-        keep = [sub for sub in base.subqueries if not is_date(sub)]
-        if keep and len(keep) < len(base.subqueries):
-            for sub in base.subqueries:
-                if is_date(sub):
-                    take(sub)
-            base = keep[0] if len(keep) == 1 else query.And(keep, boost=base.boost)
-            q = query.AndMaybe(base, bonus) if bonus is not None else base
-    if isinstance(flt, query.And):
-        for sub in flt.subqueries:
-            if is_date(sub):
-                take(sub)
-        rest = [sub for sub in flt.subqueries if not is_date(sub)]
-        flt = query.And(rest) if rest else query.Every()
-    return q, flt, tuple(dates)
+    if not isinstance(base, query.And):
+        return q, ()
+    keep = [sub for sub in base.subqueries if not is_date(sub)]
+    if not keep or len(keep) == len(base.subqueries):
+        return q, ()
+    dates = tuple((sub.start, sub.end) for sub in base.subqueries if is_date(sub))
+    base = keep[0] if len(keep) == 1 else query.And(keep, boost=base.boost)
+    return (query.AndMaybe(base, bonus) if bonus is not None else base), dates
 
 
 def _lazy_ranges(q: query.Query) -> query.Query:

@@ -3,11 +3,12 @@
 Reads are thin over SearchService and share their JSON shapes with the CLI
 (``serialize``). Writes go through the same pipeline as ``search-app ingest``,
 one small batch per request, so an upload is searchable as soon as its commit
-lands (the service refreshes its searchers within a fraction of a second).
+lands (the service looks for a new commit before every search).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import re
@@ -18,12 +19,18 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import cleaning
 from ..indexing import IndexBusy
 from ..models import RawDocument
-from ..pipeline import IngestOptions, IngestReport, ingest_documents, reindex, remove_article
+from ..pipeline import (
+    IngestOptions,
+    IngestReport,
+    ingest_documents,
+    options_from_settings,
+    reindex,
+    remove_article,
+)
 from ..serialize import article_as_dict, page_as_dict, stats_as_dict
-from ..sources import SourceError, SourceOptions, fetch_url
+from ..sources import SourceError, fetch_url
 from .errors import ApiError
 from .openapi import openapi_spec
 from .security import require_token
@@ -79,19 +86,7 @@ def api_openapi() -> Any:
 
 
 def _options() -> IngestOptions:
-    s = settings()
-    rules = cleaning.load_rules(s.rules) if s.rules else None
-    return IngestOptions(
-        writer_timeout=min(s.writer_timeout, 30.0),
-        batch_seconds=1.0,
-        rules=rules,
-        sources=SourceOptions(
-            max_bytes=s.max_upload_bytes,
-            timeout=s.fetch_timeout,
-            allow_hosts=s.allow_hosts,
-            block_private=True,  # a URL from a client must not reach our own network
-        ),
-    )
+    return options_from_settings(settings(), from_client=True)
 
 
 def _safe_name(filename: str | None) -> str:
@@ -149,18 +144,21 @@ def _documents_from_request(options: IngestOptions) -> list[RawDocument]:
     body = html if html is not None else text
     assert body is not None
     ctype = "text/html" if html is not None else "text/plain"
-    location = url or (f"api:{key}" if key else None)
-    raw = RawDocument(
-        body.encode("utf-8"),
-        "",
-        now,
-        content_type=ctype,
-        charset="utf-8",
-        url=url,
-        key=key,
-        meta=meta,
-    )
-    return [replace(raw, location=location or f"api:{raw.sha256[:16]}")]
+    content = body.encode("utf-8")
+    # Where it came from, for provenance: the URL, else the client's id, else the content.
+    location = url or f"api:{key or hashlib.sha256(content).hexdigest()[:16]}"
+    return [
+        RawDocument(
+            content,
+            location,
+            now,
+            content_type=ctype,
+            charset="utf-8",
+            url=url,
+            key=key,
+            meta=meta,
+        )
+    ]
 
 
 @bp.post("/api/documents")
@@ -169,7 +167,6 @@ def api_add_documents() -> Any:
     options = _options()
     docs = _documents_from_request(options)
     report = ingest_documents(docs, settings().index, options)
-    get_service().changed()
     body = report.as_dict()
     body["articles"] = [{"id": a, "href": f"/api/articles/{a}"} for a in report.article_ids]
     if report.failed and not report.article_ids and not report.unchanged:
@@ -184,7 +181,6 @@ def api_add_documents() -> Any:
 def api_remove_document(article_id: str) -> Any:
     if not remove_article(settings().index, article_id, _options()):
         raise ApiError(404, f"No article with id {article_id!r}.")
-    get_service().changed()
     return jsonify({"removed": article_id})
 
 
@@ -219,7 +215,7 @@ def _job() -> _ReindexJob:
 def api_reindex() -> Any:
     """Rebuild from the raw store in the background; searches keep answering from the old index."""
     job = _job()
-    root, options, service = settings().index, _options(), get_service()
+    root, options = settings().index, _options()
     with job.lock:
         if job.thread and job.thread.is_alive():
             raise ApiError(409, "A re-index is already running; GET /api/reindex for progress.")
@@ -227,7 +223,6 @@ def api_reindex() -> Any:
         def run() -> None:
             try:
                 job.report, job.error = reindex(root, options), None
-                service.changed()
             except IndexBusy as exc:
                 job.error = str(exc)
             except Exception as exc:  # reported through GET /api/reindex, never lost

@@ -86,8 +86,9 @@ def _from_http(exc: HTTPException) -> ApiError:
     }
     message = messages.get(status) or (exc.description or exc.name)
     headers = {}
-    if status == 405 and exc.get_response().headers.get("Allow"):
-        headers["Allow"] = exc.get_response().headers["Allow"]
+    allow = exc.get_response().headers.get("Allow") if status == 405 else None
+    if allow:
+        headers["Allow"] = allow
     return ApiError(status, message, headers=headers)
 
 

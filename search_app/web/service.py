@@ -1,8 +1,8 @@
 """One SearchService per app, opened on first use and kept for the app's life.
 
 Kept open because opening a Whoosh searcher per request is both slow and the
-moment a concurrent merge can pull segment files away; the service refreshes
-its per-thread searchers when the index has a new commit.
+moment a concurrent merge can pull segment files away; the service replaces
+its searcher when the index has a new commit.
 """
 
 from __future__ import annotations
@@ -37,12 +37,3 @@ def get_service() -> SearchService:
                 service = SearchService(s.index, s)
                 current_app.extensions[_KEY] = service
     return service  # type: ignore[no-any-return]
-
-
-def reset_service() -> None:
-    """Drop the service after a full rebuild replaced the index files under it."""
-    with _lock:
-        old = current_app.extensions.get(_KEY)
-        current_app.extensions[_KEY] = None
-    if old is not None:
-        old.close()

@@ -8,7 +8,6 @@ raise ApiError(400) naming the parameter; the search module never sees Flask.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -64,9 +63,7 @@ def search_request(args: Any, settings: Settings, require_q: bool = True) -> Sea
             f"Results stop at page {settings.max_page}; narrow the query with more words or "
             "a filter instead.",
         )
-    sources = (
-        tuple(s for s in args.getlist("source") if s.strip()) if hasattr(args, "getlist") else ()
-    )
+    sources = tuple(s for s in args.getlist("source") if s.strip())
     return SearchRequest(
         q=q,
         page=page,
@@ -99,13 +96,3 @@ def search_url(req: SearchRequest, base: str = "/search", **changes: Any) -> str
         else:
             pairs.append((key, str(value)))
     return f"{base}?{urlencode(pairs)}"
-
-
-def as_mapping(req: SearchRequest) -> Mapping[str, Any]:
-    return {
-        "q": req.q,
-        "sort": req.sort,
-        "sources": list(req.sources),
-        "from": req.date_from,
-        "to": req.date_to,
-    }

@@ -59,7 +59,6 @@ def test_threads_search_while_another_process_commits(tmp_path):
     with idx.writer() as w:
         w.put(make_article(0))
     service = SearchService(index_dir)
-    service.refresh_interval = 0.0  # check for a new commit on every search: maximum exposure
     errors: list[BaseException] = []
     counts: list[int] = []
     stop = threading.Event()
