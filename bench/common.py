@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REUTERS = ROOT.parent / "shared" / "corpus" / "reuters21578.jsonl.gz"
 
 
+SOURCE = "reuters21578"  # JSON Lines records are named after the file's stem
+
+
 def records(path: Path, scale: int = 1) -> Iterator[dict]:
     """The corpus records, ``scale`` times over with distinct ids (×10 ≈ 1M paragraphs)."""
     opener = gzip.open if path.suffix == ".gz" else open
@@ -36,6 +39,21 @@ def write_jsonl(path: Path, source: Path, scale: int = 1) -> int:
             fh.write(json.dumps(rec) + "\n")
             n += 1
     return n
+
+
+def build_index(folder: Path, corpus: Path = REUTERS, scale: int = 1) -> Path:
+    """Ingest the corpus (``scale`` copies) into ``folder``/index through the real pipeline.
+
+    The JSON Lines file keeps the corpus's name, which becomes the articles'
+    source: the benchmarks' source filter names it.
+    """
+    from search_app.pipeline import ingest
+
+    jsonl = folder / f"{SOURCE}.jsonl"
+    write_jsonl(jsonl, corpus, scale)
+    index = folder / "index"
+    ingest([str(jsonl)], index)
+    return index
 
 
 def paragraphs_of(rec: dict) -> list[str]:

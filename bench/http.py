@@ -36,9 +36,8 @@ import threading  # noqa: E402
 import time  # noqa: E402
 import urllib.parse  # noqa: E402
 
-from bench.common import REUTERS, percentiles, write_jsonl  # noqa: E402
+from bench.common import REUTERS, build_index, percentiles  # noqa: E402
 from bench.search import QUERIES  # noqa: E402
-from search_app.pipeline import IngestOptions, ingest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,11 +162,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         index = args.index
         if index is None:
-            index = Path(tmp) / "index"
-            jsonl = Path(tmp) / "c.jsonl"
-            write_jsonl(jsonl, args.corpus, args.scale)
             t = time.monotonic()
-            ingest([str(jsonl)], index, IngestOptions(batch_size=2000, batch_seconds=1e9))
+            index = build_index(Path(tmp), args.corpus, args.scale)
             print(f"built index in {time.monotonic() - t:.0f} s", flush=True)
         print(f"cores: {os.cpu_count()}, clients: {args.clients}, {args.seconds:.0f} s per round")
         print(

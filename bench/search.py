@@ -33,13 +33,10 @@ _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 sys.path.insert(0, str(_BENCH.parent))
 
-from bench.common import REUTERS, Fts5, percentiles, records, write_jsonl  # noqa: E402
+from bench.common import REUTERS, SOURCE, Fts5, build_index, percentiles, records  # noqa: E402
 from search_app.config import Settings  # noqa: E402
 from search_app.models import SearchRequest  # noqa: E402
-from search_app.pipeline import IngestOptions, ingest  # noqa: E402
 from search_app.search import SearchService  # noqa: E402
-
-SOURCE = "reuters21578"  # JSON Lines records are named after the file's stem
 
 
 def q(text: str, **kw: object) -> SearchRequest:
@@ -110,10 +107,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         index = args.index
         if index is None:
-            index = Path(tmp) / "index"
-            jsonl = Path(tmp) / f"{SOURCE}.jsonl"
-            write_jsonl(jsonl, args.corpus, args.scale)
-            ingest([str(jsonl)], index, IngestOptions())
+            index = build_index(Path(tmp), args.corpus, args.scale)
         service = SearchService(index, Settings(index=index, cache_size=0))
         cached = SearchService(index, Settings(index=index, cache_size=256))
         # The source filter names the index's biggest source (a JSONL file's stem).
