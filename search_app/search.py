@@ -13,27 +13,29 @@ paragraphs shown, and count facets and the timeline from all matches.
 
 from __future__ import annotations
 
-import bisect
 import copy
 import functools
+import heapq
 import html
 import logging
 import math
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
-from whoosh import collectors, qparser, query, scoring
-from whoosh.util.times import adatetime, datetime_to_long, long_to_datetime
+from whoosh import qparser, query, scoring
+from whoosh.util.times import adatetime, datetime_to_long
 
 from .analysis import STOPWORDS, fold, sentence_spans, stem, token_spans
 from .config import Settings
+from .doctables import NO_ARTICLE, DocTables, SegmentCache
 from .indexing import ParagraphIndex, read_article
 from .models import (
     SORTS,
@@ -48,6 +50,7 @@ from .models import (
     TermInfo,
     TimelineBucket,
 )
+from .scoring import Expired, QueryScorer
 
 log = logging.getLogger(__name__)
 
@@ -422,13 +425,23 @@ class _LRU:
 
 
 @dataclass
-class _ArticleAcc:
-    best: float
-    count: int
-    hits: list[tuple[float, int]]
-    date: datetime | None
-    source: str
-    partial: bool = False
+class _Found:
+    """The matching articles of one search, by article number (see doctables)."""
+
+    rank: dict[int, float] = field(default_factory=dict)  # ranking score
+    counts: dict[int, int] = field(default_factory=dict)  # matching paragraphs
+    hits_of: dict[int, dict[int, float]] = field(default_factory=dict)  # the pass that found it
+    partial: set[int] = field(default_factory=set)  # found by the partial-match pass
+    paragraphs: int = 0
+
+
+def _within(raw: int | None, dates: _Dates) -> bool:
+    """Whether an article's date (a raw date-column long) passes every date limit."""
+    if not dates:
+        return True
+    if not raw:
+        return False
+    return all((lo is None or raw >= lo) and (hi is None or raw <= hi) for lo, hi in dates)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -466,10 +479,8 @@ class SearchService:
         self.index = ParagraphIndex.open(self.root, create=True)
         self._lock = threading.RLock()  # searches take turns on the one searcher
         self._current: Any = None  # that searcher, replaced when a commit lands
-        self._columns: dict[tuple[str, bool], _Column] = {}  # of the current searcher
-        self._articles: frozenset[int] | None = None  # article records' docnums, likewise
-        self._deadline = math.inf  # of the running search (SEARCH_APP_SEARCH_TIMEOUT)
-        self._expired = False
+        self._doc_tables: DocTables | None = None  # of the current searcher
+        self._segment_tables = SegmentCache()  # outlive searchers: segments don't change
         self._cache = _LRU(self.settings.cache_size)
         self._surfaces: dict[str, str] = {}
         self._parser = _make_parser(self.index.schema)
@@ -488,21 +499,15 @@ class SearchService:
         new = self.index.searcher(weighting=NewsBM25F(B=BM25_B, K1=BM25_K1))
         if s is not None:
             s.close()
-        self._current, self._columns, self._articles = new, {}, None
+        self._current, self._doc_tables = new, None
         return new
 
-    def _column(self, searcher: Any, name: str, translate: bool = True) -> _Column:
-        """A column reader kept with the searcher: opening one reads its offsets."""
-        col = self._columns.get((name, translate))
-        if col is None:
-            col = self._columns[(name, translate)] = _Column(searcher, name, translate)
-        return col
-
-    def _article_docs(self, searcher: Any) -> frozenset[int]:
-        """Document numbers of the article records, kept with the searcher."""
-        if self._articles is None:
-            self._articles = frozenset(searcher.docs_for_query(query.Term("kind", "a")))
-        return self._articles
+    def _tables(self, searcher: Any) -> DocTables:
+        """The current searcher's per-document tables, built when first needed."""
+        if self._doc_tables is None:
+            self._doc_tables = DocTables(searcher, self._segment_tables)
+            self._segment_tables.keep_only(searcher)
+        return self._doc_tables
 
     @_serialized
     def generation(self) -> int:
@@ -512,7 +517,7 @@ class SearchService:
     def close(self) -> None:
         if self._current is not None:
             self._current.close()
-        self._current, self._columns, self._articles = None, {}, None
+        self._current, self._doc_tables = None, None
 
     # -- public API
 
@@ -631,20 +636,17 @@ class SearchService:
             infos.append(TermInfo(word=word, stem=st, field=fieldname, matched=tuple(hits)))
         return infos
 
-    def _filter(self, req: SearchRequest) -> tuple[query.Query, _Dates]:
-        """The request's source filter as a query, and its date limits as (low, high) longs.
+    def _filter(self, req: SearchRequest) -> tuple[frozenset[str], _Dates]:
+        """The request's sources, and its date limits as (low, high) longs.
 
-        Article records (kind "a") are skipped while collecting rather than
-        filtered by a "kind:p" clause: intersecting with a posting list that
-        holds nearly every document costs more than the query itself. Date
-        limits are checked on the date column while collecting: a date range
-        as a query is a union over every distinct timestamp in it.
+        Both are checked per article on the searcher's tables, not as query
+        clauses: a filter on the biggest source would otherwise read a posting
+        list of nearly every document, and a date range as a query is a union
+        over every distinct timestamp in it.
         """
-        flt: query.Query = query.Every()
-        if req.sources:
-            flt = query.Or([query.Term("source_key", s) for s in req.sources])
+        sources = frozenset(req.sources)
         if not (req.date_from or req.date_to):
-            return flt, ()
+            return sources, ()
         try:
             start = _date_bounds(req.date_from, end=False) if req.date_from else None
             end = _date_bounds(req.date_to, end=True) if req.date_to else None
@@ -654,44 +656,44 @@ class SearchService:
             ) from None
         low = datetime_to_long(start) if start else None
         high = datetime_to_long(end) if end else None
-        return flt, ((low, high),)
+        return sources, ((low, high),)
 
     def _search(self, searcher: Any, req: SearchRequest, started: float) -> ResultPage:
         timeout = self.settings.search_timeout
-        self._deadline = time.monotonic() + timeout if timeout > 0 else math.inf
-        self._expired = False
+        deadline = time.monotonic() + timeout if timeout > 0 else math.inf
         shown_q, prep, terms = self.parse(req.q, searcher)
-        flt, req_dates = self._filter(req)
+        sources, req_dates = self._filter(req)
         q, q_dates = _split_dates(shown_q)
-        dates = req_dates + q_dates
-        relaxed = False
-        accs, total_paragraphs = self._collect(searcher, q, flt, prep, dates)
-        loose = _relax(q) if len(accs) < req.per_page else None
-        if loose is not None:
-            # Fewer than a page for all the words: follow with partial matches,
-            # scaled down so that articles with every word stay ahead of equals.
-            more, more_total = self._collect(searcher, loose.query, flt, prep, dates)
-            for aid, acc in more.items():
-                if aid not in accs:
-                    acc.best *= PARTIAL_FACTOR
-                    acc.partial = True
-                    accs[aid] = acc
-                    relaxed = True
-            total_paragraphs = max(total_paragraphs, more_total)
-        ordered = self._order(accs, req.sort)
-        total = len(ordered)
+        tables = self._tables(searcher)
+        scorer = QueryScorer(searcher, tables, deadline)
+        found = _Found()
+        expired = False
+        try:
+            self._collect(scorer, found, q, prep, sources, req_dates + q_dates)
+            loose = _relax(q) if len(found.rank) < req.per_page else None
+            if loose is not None:
+                # Fewer than a page for all the words: follow with partial matches,
+                # scaled down so that articles with every word stay ahead of equals.
+                self._collect(scorer, found, loose.query, prep, sources, req_dates + q_dates)
+        except Expired:
+            expired = True
+        total = len(found.rank)
         start = (req.page - 1) * req.per_page
-        shown = ordered[start : start + req.per_page]
-        stems = highlight_terms(q)
-        results = self._results(searcher, shown, stems, _text_only(q, relaxed))
-        facets, timeline, unit = self._facets(accs, req)
+        shown = self._order(found, tables, req.sort, start + req.per_page)[start:]
+        text_q = None if found.partial else _text_only(q, relaxed=False)
+        try:
+            own = scorer.scores(text_q) if text_q is not None and shown else None
+        except Expired:
+            expired, own = True, None
+        results = self._results(searcher, tables, found, shown, highlight_terms(q), own)
+        facets, timeline, unit = self._facets(found, tables, req)
         suggestion = None
         if total < 3:
             suggestion = self._did_you_mean(searcher, req.q)
         return ResultPage(
             request=req,
             total_articles=total,
-            total_paragraphs=total_paragraphs,
+            total_paragraphs=found.paragraphs,
             page=req.page,
             per_page=req.per_page,
             pages=max(1, math.ceil(total / req.per_page)),
@@ -703,106 +705,106 @@ class SearchService:
             suggestion=suggestion,
             parsed_query=str(shown_q),
             terms=tuple(terms),
-            relaxed=relaxed,
-            timed_out=self._expired,
+            relaxed=bool(found.partial),
+            timed_out=expired,
         )
 
     def _collect(
         self,
-        searcher: Any,
+        scorer: QueryScorer,
+        found: _Found,
         q: query.Query,
-        flt: query.Query,
         prep: _Prepared,
-        dates: _Dates = (),
-    ) -> tuple[dict[str, _ArticleAcc], int]:
-        """Every matching paragraph, grouped by article (best score first within each)."""
-        # Filters join the query as zero-score clauses: Whoosh's filter= builds a
-        # Python set of every allowed document on each search, which for
-        # "kind:p" is nearly the whole index.
-        # (ConstantScoreQuery would list every matching id up front; a zero boost
-        # keeps the filter a lazy intersection.)
-        full = q if isinstance(flt, query.Every) else query.And([q, flt.with_boost(0.0)])
-        collector = _Deadline(searcher.collector(limit=None), self._deadline)
-        searcher.search_with_collector(full, collector)
-        if collector.expired:
-            self._expired = True
-        hits = collector.results()
-        articles = self._article_docs(searcher)
-        art_col = self._column(searcher, "article_id")
-        date_col = self._column(searcher, "date", translate=False)
-        src_col = self._column(searcher, "source_key")
-        accs: dict[str, _ArticleAcc] = {}
-        total = 0
-        exact = [_exact_pattern(p) for p in prep.exact]
-        for score, docnum in hits.top_n:
-            if docnum in articles:
-                continue
-            if dates:
-                d = date_col[docnum]
-                if not d or not all(
-                    (lo is None or d >= lo) and (hi is None or d <= hi) for lo, hi in dates
-                ):
-                    continue
-            if exact:
-                text = searcher.stored_fields(docnum).get("text", "")
-                if not all(p.search(text) for p in exact):
-                    continue
-            total += 1
-            aid = art_col[docnum]
-            acc = accs.get(aid)
-            if acc is None:
-                date = _long_to_date(date_col[docnum])
-                accs[aid] = _ArticleAcc(score, 1, [(score, docnum)], date, src_col[docnum])
-            else:
-                acc.count += 1
-                if len(acc.hits) < MAX_SHOWN_PARAGRAPHS:
-                    acc.hits.append((score, docnum))
-        for acc in accs.values():
-            # A soft maximum: the best paragraph decides, more matching paragraphs help a little.
-            acc.best = acc.best * (1.0 + 0.1 * math.log(acc.count))
-        return accs, total
+        sources: frozenset[str],
+        dates: _Dates,
+    ) -> None:
+        """Add the articles whose paragraphs match ``q`` to ``found``, ranked.
 
-    def _order(self, accs: dict[str, _ArticleAcc], sort: str) -> list[tuple[str, _ArticleAcc]]:
-        items = list(accs.items())
+        The first call takes every article; a later one (the partial matches)
+        adds only articles not found yet, scaled by PARTIAL_FACTOR.
+        """
+        tables = scorer.tables
+        hits = scorer.scores(q)
+        doc_article = tables.doc_article
+        if prep.exact:
+            patterns = [_exact_pattern(p) for p in prep.exact]
+            stored = scorer.searcher.stored_fields
+            hits = {
+                d: s
+                for d, s in hits.items()
+                if doc_article[d] >= 0
+                and all(p.search(stored(d).get("text", "")) for p in patterns)
+            }
+        # Each article's best paragraph: ascending by score, so the best is assigned last.
+        best = {doc_article[d]: s for d, s in sorted(hits.items(), key=itemgetter(1))}
+        counts = Counter(map(doc_article.__getitem__, hits))
+        best.pop(NO_ARTICLE, None)
+        if sources or dates:
+            src, when = tables.article_sources, tables.article_dates
+            best = {
+                a: s
+                for a, s in best.items()
+                if (not sources or src[a] in sources) and _within(when[a], dates)
+            }
+        first = not found.rank
+        rank = found.rank
+        factor = 1.0 if first else PARTIAL_FACTOR
+        paragraphs = 0
+        log = math.log
+        for a, s in best.items():
+            if a in rank:
+                continue
+            n = counts[a]
+            paragraphs += n
+            # A soft maximum: the best paragraph decides, more matching paragraphs help a little.
+            rank[a] = s * (1.0 + 0.1 * log(n)) * factor
+            found.counts[a] = n
+            found.hits_of[a] = hits
+            if not first:
+                found.partial.add(a)
+        found.paragraphs = paragraphs if first else max(found.paragraphs, paragraphs)
+
+    def _order(self, found: _Found, tables: DocTables, sort: str, end: int) -> list[int]:
+        """The first ``end`` articles in the requested order."""
+        rank, ids = found.rank, tables.article_ids
         if sort == "relevance":
-            items.sort(key=lambda kv: (-kv[1].best, kv[0]))
+            return heapq.nsmallest(end, rank, key=lambda a: (-rank[a], ids[a]))
+        when = tables.article_dates
+        dated = [a for a in rank if when[a]]
+        undated = [a for a in rank if not when[a]]
+        if sort == "newest":
+            dated = heapq.nsmallest(end, dated, key=lambda a: (-when[a], rank[a]))
         else:
-            dated = [kv for kv in items if _valid_date(kv[1].date)]
-            undated = [kv for kv in items if not _valid_date(kv[1].date)]
-            dated.sort(key=lambda kv: (kv[1].date, -kv[1].best), reverse=(sort == "newest"))
-            undated.sort(key=lambda kv: -kv[1].best)
-            items = dated + undated
-        return items
+            dated = heapq.nsmallest(end, dated, key=lambda a: (when[a], -rank[a]))
+        if len(dated) < end:
+            dated += heapq.nsmallest(end - len(dated), undated, key=lambda a: -rank[a])
+        return dated
 
     def _results(
         self,
         searcher: Any,
-        shown: list[tuple[str, _ArticleAcc]],
+        tables: DocTables,
+        found: _Found,
+        shown: list[int],
         stems: frozenset[str],
-        text_q: query.Query | None = None,
+        own: dict[int, float] | None,
     ) -> list[ArticleResult]:
+        import json
+
         out: list[ArticleResult] = []
         first_seen: dict[str, ArticleRef] = {}
         reader = searcher.reader()
-        own_counts: dict[str, int] | None = None
-        if text_q is not None and shown:
-            # Count the paragraphs with the words in their own text (through the
-            # headline, every paragraph of an article matches): one query over
-            # the shown articles, whose small id lists drive the intersection.
-            ids = query.Or([query.Term("article_id", aid) for aid, _ in shown])
-            art_col = self._column(searcher, "article_id")
-            own_counts = {}
-            for _score, docnum in searcher.search(query.And([ids, text_q]), limit=None).top_n:
-                aid = art_col[docnum]
-                own_counts[aid] = own_counts.get(aid, 0) + 1
-        for aid, acc in shown:
+        for a in shown:
+            aid = tables.article_ids[a]
+            hits = found.hits_of[a]
+            members = [d for d in tables.members(a) if d in hits]
+            top = heapq.nlargest(MAX_SHOWN_PARAGRAPHS, members, key=lambda d: (hits[d], -d))
             art = searcher.document(id=aid) or {}
-            import json
-
             data = json.loads(art.get("data", "{}")) if art else {}
             ref = ArticleRef(aid, data.get("title", ""))
             paragraphs: list[ParagraphHit] = []
-            for score, docnum in sorted(acc.hits, key=lambda h: -h[0]):
+            for docnum in top:
+                score = hits[docnum]
                 fields = reader.stored_fields(docnum)
                 text = fields.get("text", "")
                 fp = fields.get("fingerprint", "")
@@ -820,10 +822,11 @@ class SearchService:
                 hl, plain = highlight(text, stems)
                 paragraphs.append(ParagraphHit(fields["position"], plain, hl, score, also))
             # A paragraph can match through its article's headline alone; show it
-            # only when no paragraph has the words in its own text.
+            # only when no paragraph has the words in its own text, and count the
+            # paragraphs with the words in their own text.
             marked = [p for p in paragraphs if "<mark>" in p.highlight]
             paragraphs = marked or paragraphs[:1]
-            matching = acc.count if own_counts is None else own_counts.get(aid, 0)
+            matching = found.counts[a] if own is None else sum(1 for d in members if d in own)
             matching = max(matching, len(paragraphs))
             published = datetime.fromisoformat(data["published"]) if data.get("published") else None
             out.append(
@@ -833,10 +836,10 @@ class SearchService:
                     source=data.get("source"),
                     url=data.get("url"),
                     published=published,
-                    score=round(acc.best, 4),
+                    score=round(found.rank[a], 4),
                     paragraphs=tuple(paragraphs),
                     matching_paragraphs=matching,
-                    partial=acc.partial,
+                    partial=a in found.partial,
                 )
             )
         return out
@@ -859,17 +862,15 @@ class SearchService:
         return tuple(refs)
 
     def _facets(
-        self, accs: dict[str, _ArticleAcc], req: SearchRequest
+        self, found: _Found, tables: DocTables, req: SearchRequest
     ) -> tuple[dict[str, tuple[FacetValue, ...]], tuple[TimelineBucket, ...], str]:
-        sources: dict[str, int] = {}
-        years: dict[int, int] = {}
-        months: dict[tuple[int, int], int] = {}
-        for acc in accs.values():
-            sources[acc.source] = sources.get(acc.source, 0) + 1
-            if _valid_date(acc.date):
-                years[acc.date.year] = years.get(acc.date.year, 0) + 1
-                ym = (acc.date.year, acc.date.month)
-                months[ym] = months.get(ym, 0) + 1
+        sources = Counter(map(tables.article_sources.__getitem__, found.rank))
+        by_month = Counter(map(tables.article_months.__getitem__, found.rank))
+        by_month.pop(0, None)  # undated
+        months: dict[tuple[int, int], int] = {divmod(ym, 100): c for ym, c in by_month.items()}
+        years: Counter[int] = Counter()
+        for (y, _m), c in months.items():
+            years[y] += c
         src_values = tuple(
             FacetValue(s, c, s in req.sources)
             for s, c in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
@@ -1014,44 +1015,6 @@ def highlight_terms(q: query.Query) -> frozenset[str]:
     return frozenset(out)
 
 
-class _Column:
-    """Per-document column values across segments.
-
-    Whoosh's MultiColumnReader mis-indexes when some segment lacks the column
-    (a batch of undated articles has no date column), so look up each
-    segment's own column reader instead.
-    """
-
-    def __init__(self, searcher: Any, name: str, translate: bool = True) -> None:
-        self.offsets: list[int] = []
-        self.readers: list[Any] = []
-        for leaf, offset in searcher.reader().leaf_readers():
-            self.offsets.append(offset)
-            self.readers.append(
-                leaf.column_reader(name, translate=translate) if leaf.has_column(name) else None
-            )
-
-    def __getitem__(self, docnum: int) -> Any:
-        i = bisect.bisect_right(self.offsets, docnum) - 1
-        col = self.readers[i]
-        return None if col is None else col[docnum - self.offsets[i]]
-
-
-def _long_to_date(value: Any) -> datetime | None:
-    """A raw date column value, or None for articles without a date."""
-    if value is None:
-        return None
-    try:
-        dt = long_to_datetime(value)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return dt if dt.year > 1 else None
-
-
-def _valid_date(d: Any) -> bool:
-    return isinstance(d, datetime) and d.year > 1
-
-
 def _exact_pattern(phrase: str) -> re.Pattern[str]:
     words = _WORD_RE.findall(phrase)
     body = r"\W+".join(re.escape(w) for w in words)
@@ -1117,31 +1080,6 @@ def _is_field_filter(q: query.Query) -> bool:
     """A clause on date, source or title only, written as a field filter."""
     names = _fields(q)
     return bool(names) and "text" not in names
-
-
-class _Deadline(collectors.WrappingCollector):  # type: ignore[misc]
-    """Stops collecting at a deadline and keeps what it found (SEARCH_APP_SEARCH_TIMEOUT).
-
-    Whoosh's TimeLimitCollector starts a timer thread per search, or uses
-    SIGALRM, which only works in the main thread; checking the clock every
-    256 matches costs nothing measurable.
-    """
-
-    def __init__(self, child: Any, deadline: float) -> None:
-        super().__init__(child)
-        self.deadline = deadline
-        self.expired = False
-
-    def collect_matches(self) -> None:
-        if time.monotonic() > self.deadline:
-            self.expired = True
-            return
-        child = self.child
-        for n, sub_docnum in enumerate(child.matches(), 1):
-            child.collect(sub_docnum)
-            if not n & 255 and time.monotonic() > self.deadline:
-                self.expired = True
-                return
 
 
 def _text_only(q: query.Query, relaxed: bool) -> query.Query | None:

@@ -1,0 +1,167 @@
+"""Per-document tables of a searcher: which article a paragraph belongs to, and its
+article's source and date.
+
+Grouping hits into articles and counting facets touch every matching
+paragraph. Whoosh's column readers cost about 1 µs a lookup through a bisect
+over segments; these tables are plain arrays indexed by document number, so
+a lookup is one array read. Segments never change once written (only their
+deletion lists do, and deleted documents never match), so each segment's
+table is built once, when a searcher first sees the segment, and reused by
+every later searcher while the segment lives.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.util.times import long_to_datetime
+
+NO_ARTICLE = -1  # an article record, not a paragraph
+
+
+@dataclass(frozen=True)
+class SegmentTable:
+    """One segment's documents: local article number per document, and the articles."""
+
+    doc_article: array  # local article number per docnum; NO_ARTICLE for article records
+    ids: tuple[str, ...]
+    sources: tuple[str, ...]
+    dates: tuple[int | None, ...]  # the date column's raw long; None when undated
+    months: array  # year * 100 + month of each article's date; 0 when undated
+    members: tuple[tuple[int, ...], ...]  # each article's paragraphs, local docnums in order
+    lengths: dict[str, bytes]  # field -> encoded length byte per docnum
+
+
+def _month(raw: int | None) -> int:
+    if not raw:
+        return 0
+    try:
+        dt = long_to_datetime(raw)
+    except (OverflowError, ValueError, TypeError):
+        return 0
+    return dt.year * 100 + dt.month if dt.year > 1 else 0
+
+
+def _segment_table(leaf: Any) -> SegmentTable:
+    n = leaf.doc_count_all()
+    art_col = list(leaf.column_reader("article_id")) if leaf.has_column("article_id") else [""] * n
+    src_col = list(leaf.column_reader("source_key")) if leaf.has_column("source_key") else None
+    date_col = (
+        list(leaf.column_reader("date", translate=False)) if leaf.has_column("date") else None
+    )
+    records = set(leaf.postings("kind", b"a").all_ids()) if ("kind", "a") in leaf else set()
+    numbers: dict[str, int] = {}
+    ids: list[str] = []
+    sources: list[str] = []
+    dates: list[int | None] = []
+    members: list[list[int]] = []
+    doc_article = array("i", bytes(4 * n))
+    for docnum in range(n):
+        aid = art_col[docnum]
+        number = numbers.get(aid)
+        if number is None:
+            number = numbers[aid] = len(ids)
+            ids.append(aid)
+            sources.append(src_col[docnum] if src_col is not None else "")
+            dates.append((date_col[docnum] if date_col is not None else None) or None)
+            members.append([])
+        if docnum in records:
+            doc_article[docnum] = NO_ARTICLE
+        else:
+            doc_article[docnum] = number
+            members[number].append(docnum)
+    lengths = {}
+    perdoc = getattr(leaf, "_perdoc", None)  # an empty index's reader has none
+    for fieldname in leaf.schema.scorable_names():
+        col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN) if perdoc else None
+        lengths[fieldname] = bytes(list(col)) if col is not None else bytes(n)
+    return SegmentTable(
+        doc_article=doc_article,
+        ids=tuple(ids),
+        sources=tuple(sources),
+        dates=tuple(dates),
+        months=array("i", map(_month, dates)),
+        members=tuple(tuple(m) for m in members),
+        lengths=lengths,
+    )
+
+
+class DocTables:
+    """The tables of one searcher, over all its segments, in global numbers.
+
+    Articles are numbered across segments in segment order; ``article_base``
+    gives each segment's first article number.
+    """
+
+    def __init__(self, searcher: Any, cache: SegmentCache) -> None:
+        self.offsets: list[int] = []
+        self.segments: list[SegmentTable] = []
+        self.article_base: list[int] = []
+        doc_article = array("i")
+        ids: list[str] = []
+        sources: list[str] = []
+        dates: list[int | None] = []
+        months = array("i")
+        for leaf, offset in searcher.reader().leaf_readers():
+            table = cache.get(leaf)
+            base = len(ids)
+            self.offsets.append(offset)
+            self.segments.append(table)
+            self.article_base.append(base)
+            if base:
+                doc_article.extend(a + base if a >= 0 else NO_ARTICLE for a in table.doc_article)
+            else:
+                doc_article.extend(table.doc_article)
+            ids.extend(table.ids)
+            sources.extend(table.sources)
+            dates.extend(table.dates)
+            months.extend(table.months)
+        self.doc_article = doc_article
+        self.article_ids = ids
+        self.article_sources = sources
+        self.article_dates = dates
+        self.article_months = months
+
+    def members(self, article: int) -> list[int]:
+        """An article's paragraphs, as global document numbers in reading order."""
+        i = bisect.bisect_right(self.article_base, article) - 1
+        offset = self.offsets[i]
+        local = self.segments[i].members[article - self.article_base[i]]
+        return [offset + d for d in local]
+
+
+class SegmentCache:
+    """Segment tables by segment id, dropped when their segment leaves the index."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, SegmentTable] = {}
+        self._lock = threading.Lock()
+
+    def get(self, leaf: Any) -> SegmentTable:
+        key = _segment_id(leaf)
+        if key is None:  # an empty index's reader: nothing worth keeping
+            return _segment_table(leaf)
+        with self._lock:
+            table = self._tables.get(key)
+        if table is None:
+            table = _segment_table(leaf)
+            with self._lock:
+                self._tables[key] = table
+        return table
+
+    def keep_only(self, searcher: Any) -> None:
+        live = {_segment_id(leaf) for leaf, _ in searcher.reader().leaf_readers()}
+        with self._lock:
+            for key in list(self._tables):
+                if key not in live:
+                    del self._tables[key]
+
+
+def _segment_id(leaf: Any) -> str | None:
+    segment = leaf.segment() if hasattr(leaf, "segment") else None
+    return segment.segment_id() if segment is not None else None
