@@ -37,6 +37,7 @@ class Settings:
     rate_limit: int = 120  # API requests per client per minute; 0 disables
     writer_timeout: float = 60.0  # seconds to wait for another writer's lock
     cache_size: int = 256  # result pages kept per process; cleared on every commit
+    postings_cache_mb: int = 64  # decoded posting lists of common words kept between searches
     ingest_workers: int = 0  # processes for a large `ingest` command; 0 = one per CPU core
 
 

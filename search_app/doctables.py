@@ -100,6 +100,7 @@ class DocTables:
 
     def __init__(self, searcher: Any, cache: SegmentCache) -> None:
         self.offsets: list[int] = []
+        self.segment_ids: list[str | None] = []
         self.segments: list[SegmentTable] = []
         self.article_base: list[int] = []
         doc_article = array("i")
@@ -111,6 +112,7 @@ class DocTables:
             table = cache.get(leaf)
             base = len(ids)
             self.offsets.append(offset)
+            self.segment_ids.append(_segment_id(leaf))
             self.segments.append(table)
             self.article_base.append(base)
             if base:

@@ -16,12 +16,17 @@ documents the rest of the query allows where that is possible.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from itertools import accumulate, repeat
+from pickle import loads
 from typing import Any
 
 from whoosh import query
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
@@ -30,7 +35,8 @@ from search_app.doctables import DocTables
 
 Scores = dict[int, float]
 # A term's postings in one segment: (segment number, ids, weights, raw values)
-_Segment = tuple[int, list[int], list[float], list[bytes]]
+_Segment = tuple[int, Sequence[int], Sequence[float], Sequence[bytes] | None]
+_Postings = tuple[Sequence[int], Sequence[float], Sequence[bytes] | None]
 
 
 class Expired(Exception):
@@ -52,8 +58,10 @@ class QueryScorer:
         tables: DocTables,
         deadline: float = float("inf"),
         clock: Callable[[], float] = time.monotonic,
+        cache: PostingsCache | None = None,
     ) -> None:
         self.searcher = searcher
+        self.cache = cache
         self.tables = tables
         self.schema = searcher.schema
         self.leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
@@ -141,8 +149,14 @@ class QueryScorer:
             self._norms[key] = norm
         return norm
 
-    def _postings(self, fieldname: str, text: Any) -> tuple[bytes, list[_Segment]] | None:
-        """A term's postings in every segment that has it, read once per search."""
+    def _postings(
+        self, fieldname: str, text: Any, values: bool = False
+    ) -> tuple[bytes, list[_Segment]] | None:
+        """A term's postings in every segment that has it, read once per search.
+
+        ``values`` asks for the positions too (phrases); without it they may be
+        missing (None) when the lists come from the cache.
+        """
         if fieldname not in self.schema:
             return None
         field = self.schema[fieldname]
@@ -151,14 +165,22 @@ class QueryScorer:
         except ValueError:
             return None
         key = (fieldname, btext)
-        if key in self._postings_memo:
-            return self._postings_memo[key]
-        found: tuple[bytes, list[_Segment]] | None = None
+        found = self._postings_memo.get(key, False)
+        if found is not False and (found is None or not values or _has_values(found[1])):
+            return found
+        found = None
         if key in self.searcher.reader():
-            segments = []
+            segments: list[_Segment] = []
             for i, leaf in enumerate(self.leaves):
-                if key in leaf:
-                    segments.append((i, *_read_postings(leaf, fieldname, btext)))
+                if key not in leaf:
+                    continue
+                segid = self.tables.segment_ids[i]
+                cached = self.cache.get(segid, key, values) if self.cache and segid else None
+                if cached is None:
+                    cached = _read_postings(leaf, fieldname, btext)
+                    if self.cache and segid:
+                        self.cache.put(segid, key, cached)
+                segments.append((i, *cached))
             found = (btext, segments)
         self._postings_memo[key] = found
         return found
@@ -207,10 +229,10 @@ class QueryScorer:
         self, fieldname: str, words: list[Any], slop: int, candidates: Scores
     ) -> set[int]:
         """Candidates whose words stand in order within ``slop`` (Whoosh's SpanNear2 rule)."""
-        decode = self.schema[fieldname].format.decode_positions
+        decode = _position_decoder(self.schema[fieldname].format)
         per_word: list[dict[int, bytes]] = []
         for word in words:
-            found = self._postings(fieldname, word)
+            found = self._postings(fieldname, word, values=True)
             if found is None:
                 return set()
             values: dict[int, bytes] = {}
@@ -313,6 +335,85 @@ class QueryScorer:
                 if not n & 1023 and self.clock() > self.deadline:
                     raise Expired
         return out
+
+
+def _has_values(segments: list[_Segment]) -> bool:
+    return all(seg[3] is not None for seg in segments)
+
+
+class PostingsCache:
+    """Decoded posting lists of common words, kept between searches, least recently used out.
+
+    Decoding is most of what a search for a common word costs: Whoosh stores
+    each block of postings as a zlib-compressed pickle, about 1 µs a posting
+    to read back. Segments never change once written, so a decoded list is
+    good for as long as its segment lives; lists are dropped with their
+    segment and when the size bound is reached. Ids and weights are kept as
+    compact arrays; positions (for phrases) only once a phrase has asked.
+    Short lists are not kept: they decode quickly, and there are many.
+    """
+
+    MIN_POSTINGS = 256
+    VALUE_BYTES = 64  # rough size of one posting's positions as a Python bytes object
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._data: OrderedDict[tuple[str, tuple[str, bytes]], _Postings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, segid: str, key: tuple[str, bytes], values: bool) -> _Postings | None:
+        with self._lock:
+            entry = self._data.get((segid, key))
+            if entry is None or (values and entry[2] is None):
+                return None
+            self._data.move_to_end((segid, key))
+            return entry
+
+    def put(self, segid: str, key: tuple[str, bytes], postings: _Postings) -> None:
+        ids, weights, values = postings
+        if len(ids) < self.MIN_POSTINGS or self.max_bytes <= 0:
+            return
+        entry = (array("i", ids), array("f", weights), values)
+        cost = self._cost(entry)
+        if cost > self.max_bytes // 4:  # one word must not push out everything else
+            entry = (entry[0], entry[1], None)
+            cost = self._cost(entry)
+        with self._lock:
+            old = self._data.pop((segid, key), None)
+            if old is not None:
+                self.size -= self._cost(old)
+            self._data[(segid, key)] = entry
+            self.size += cost
+            while self.size > self.max_bytes and self._data:
+                _, gone = self._data.popitem(last=False)
+                self.size -= self._cost(gone)
+
+    def keep_only(self, live: set[str]) -> None:
+        """Forget the lists of segments that merges have replaced."""
+        with self._lock:
+            for k in [k for k in self._data if k[0] not in live]:
+                self.size -= self._cost(self._data.pop(k))
+
+    def _cost(self, entry: _Postings) -> int:
+        n = len(entry[0])
+        return 8 * n + (self.VALUE_BYTES * n if entry[2] is not None else 0)
+
+
+def _position_decoder(fmt: Any) -> Callable[[bytes], Any]:
+    """Whoosh's Positions.decode_positions, without its per-call Python loop.
+
+    A value is a 4-byte count and a pickled list of position deltas (Whoosh
+    may strip the pickle's final STOP byte).
+    """
+    if type(fmt) is not Positions:
+        return fmt.decode_positions
+
+    def decode(value: bytes) -> Any:
+        body = value[4:] if value.endswith(b".") else value[4:] + b"."
+        return accumulate(loads(body))
+
+    return decode
 
 
 def _read_postings(
