@@ -34,6 +34,8 @@ class SegmentTable:
     dates: tuple[int | None, ...]  # the date column's raw long; None when undated
     months: array  # year * 100 + month of each article's date; 0 when undated
     members: tuple[tuple[int, ...], ...]  # each article's paragraphs, local docnums in order
+    records: array  # each article's record (kind "a") docnum; -1 when the segment has none
+    fp_hashes: array  # hash() of every paragraph fingerprint, sorted: a quick "is it here?"
     lengths: dict[str, bytes]  # field -> encoded length byte per docnum
 
 
@@ -60,6 +62,7 @@ def _segment_table(leaf: Any) -> SegmentTable:
     sources: list[str] = []
     dates: list[int | None] = []
     members: list[list[int]] = []
+    records_of: list[int] = []
     doc_article = array("i", bytes(4 * n))
     for docnum in range(n):
         aid = art_col[docnum]
@@ -70,8 +73,10 @@ def _segment_table(leaf: Any) -> SegmentTable:
             sources.append(src_col[docnum] if src_col is not None else "")
             dates.append((date_col[docnum] if date_col is not None else None) or None)
             members.append([])
+            records_of.append(-1)
         if docnum in records:
             doc_article[docnum] = NO_ARTICLE
+            records_of[number] = docnum
         else:
             doc_article[docnum] = number
             members[number].append(docnum)
@@ -80,6 +85,8 @@ def _segment_table(leaf: Any) -> SegmentTable:
     for fieldname in leaf.schema.scorable_names():
         col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN) if perdoc else None
         lengths[fieldname] = bytes(list(col)) if col is not None else bytes(n)
+    fps = list(leaf.column_reader("fingerprint")) if leaf.has_column("fingerprint") else []
+    fp_hashes = array("q", sorted(hash(fp) for fp in fps if fp))
     return SegmentTable(
         doc_article=doc_article,
         ids=tuple(ids),
@@ -87,6 +94,8 @@ def _segment_table(leaf: Any) -> SegmentTable:
         dates=tuple(dates),
         months=array("i", map(_month, dates)),
         members=tuple(tuple(m) for m in members),
+        records=array("i", records_of),
+        fp_hashes=fp_hashes,
         lengths=lengths,
     )
 
@@ -128,6 +137,28 @@ class DocTables:
         self.article_sources = sources
         self.article_dates = dates
         self.article_months = months
+
+    def record(self, article: int) -> int | None:
+        """The docnum of an article's record (kind "a"), which stores its metadata."""
+        i = bisect.bisect_right(self.article_base, article) - 1
+        local = self.segments[i].records[article - self.article_base[i]]
+        return self.offsets[i] + local if local >= 0 else None
+
+    def segments_with(self, fingerprint: str, besides: int) -> list[int]:
+        """The segments that may hold another paragraph with this fingerprint than
+        docnum ``besides`` (by hash: a match still needs checking)."""
+        h = hash(fingerprint)
+        own = bisect.bisect_right(self.offsets, besides) - 1
+        out = []
+        for i, table in enumerate(self.segments):
+            hashes = table.fp_hashes
+            j = bisect.bisect_left(hashes, h)
+            k = j
+            while k < len(hashes) and hashes[k] == h:
+                k += 1
+            if k - j > (1 if i == own else 0):
+                out.append(i)
+        return out
 
     def members(self, article: int) -> list[int]:
         """An article's paragraphs, as global document numbers in reading order."""

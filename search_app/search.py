@@ -804,7 +804,6 @@ class SearchService:
         stems: frozenset[str],
         own: dict[int, float] | None,
     ) -> list[ArticleResult]:
-        import json
 
         out: list[ArticleResult] = []
         first_seen: dict[str, ArticleRef] = {}
@@ -814,8 +813,7 @@ class SearchService:
             hits = found.hits_of[a]
             members = [d for d in tables.members(a) if d in hits]
             top = heapq.nlargest(MAX_SHOWN_PARAGRAPHS, members, key=lambda d: (hits[d], -d))
-            art = searcher.document(id=aid) or {}
-            data = json.loads(art.get("data", "{}")) if art else {}
+            data = self._article_data(searcher, tables, a)
             ref = ArticleRef(aid, data.get("title", ""))
             paragraphs: list[ParagraphHit] = []
             for docnum in top:
@@ -833,7 +831,7 @@ class SearchService:
                 also: tuple[ArticleRef, ...] = ()
                 if collapsible:
                     first_seen[fp] = ref
-                    also = self._also_in(searcher, tables, fp, aid)
+                    also = self._also_in(searcher, tables, fp, aid, docnum)
                 hl, plain = highlight(text, stems)
                 paragraphs.append(ParagraphHit(fields["position"], plain, hl, score, also))
             # A paragraph can match through its article's headline alone; show it
@@ -860,34 +858,45 @@ class SearchService:
         return out
 
     def _also_in(
-        self, searcher: Any, tables: DocTables, fp: str, aid: str
+        self, searcher: Any, tables: DocTables, fp: str, aid: str, docnum: int
     ) -> tuple[ArticleRef, ...]:
         """Other articles with this paragraph word for word (syndicated copies).
 
-        Read from the fingerprint's posting list and the article table: a
-        Whoosh query per shown paragraph cost more than the search itself.
+        The tables' fingerprint hashes rule out most paragraphs without a
+        term lookup (one per segment costs more than the whole search for a
+        rare word); the remaining segments' fingerprint postings say which.
         """
-        import json
-
-        reader = searcher.reader()
-        if ("fingerprint", fp) not in reader:
-            return ()
         refs: list[ArticleRef] = []
         seen = {aid}
-        for docnum in reader.postings("fingerprint", fp).all_ids():
-            number = tables.doc_article[docnum]
-            if number == NO_ARTICLE:
+        for i in tables.segments_with(fp, besides=docnum):
+            leaf = searcher.reader().leaf_readers()[i][0]
+            if ("fingerprint", fp) not in leaf:
                 continue
-            other = tables.article_ids[number]
-            if other in seen:
-                continue
-            seen.add(other)
-            art = searcher.document(id=other)
-            title = json.loads(art["data"]).get("title", "") if art else ""
-            refs.append(ArticleRef(other, title))
-            if len(refs) >= MAX_ALSO_IN:
-                break
+            offset = tables.offsets[i]
+            for local in leaf.postings("fingerprint", fp).all_ids():
+                number = tables.doc_article[offset + local]
+                if number == NO_ARTICLE:
+                    continue
+                other = tables.article_ids[number]
+                if other in seen:
+                    continue
+                seen.add(other)
+                refs.append(
+                    ArticleRef(other, self._article_data(searcher, tables, number).get("title", ""))
+                )
+                if len(refs) >= MAX_ALSO_IN:
+                    return tuple(refs)
         return tuple(refs)
+
+    def _article_data(self, searcher: Any, tables: DocTables, number: int) -> dict[str, Any]:
+        """An article's stored metadata (title, source, url, date...), from its record."""
+        import json
+
+        docnum = tables.record(number)
+        if docnum is None:
+            return {}
+        fields = searcher.reader().stored_fields(docnum)
+        return json.loads(fields.get("data") or "{}")
 
     def _facets(
         self, found: _Found, tables: DocTables, req: SearchRequest
