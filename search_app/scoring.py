@@ -180,6 +180,11 @@ class QueryScorer:
                     cached = _read_postings(leaf, fieldname, btext)
                     if self.cache and segid:
                         self.cache.put(segid, key, cached)
+                # Deletions come after a segment is written (an article replaced
+                # or removed), so the lists are kept whole and filtered on use.
+                deleted = getattr(leaf, "deleted_docs_set", None) if leaf.has_deletions() else None
+                if deleted:
+                    cached = _without(cached, deleted)
                 segments.append((i, *cached))
             found = (btext, segments)
         self._postings_memo[key] = found
@@ -337,6 +342,19 @@ class QueryScorer:
         return out
 
 
+def _without(postings: _Postings, deleted: frozenset[int]) -> _Postings:
+    """The postings of documents not deleted."""
+    ids, weights, values = postings
+    keep = [n for n, d in enumerate(ids) if d not in deleted]
+    if len(keep) == len(ids):
+        return postings
+    return (
+        [ids[n] for n in keep],
+        [weights[n] for n in keep],
+        [values[n] for n in keep] if values is not None else None,
+    )
+
+
 def _has_values(segments: list[_Segment]) -> bool:
     return all(seg[3] is not None for seg in segments)
 
@@ -423,12 +441,11 @@ def _read_postings(
 
     Reads Whoosh's W3 posting blocks whole (the ids, weights and values of a
     block come out of one unpickled tuple); any other matcher is stepped
-    through a posting at a time. Deleted documents are left out.
+    through a posting at a time. Deleted documents are included: deletions
+    change after a segment is written, so callers filter them on use.
     """
     m = leaf.postings(fieldname, btext)
-    deleted: frozenset[int] | set[int] = frozenset()
-    if isinstance(m, FilterMatcher):
-        deleted = m._ids
+    if isinstance(m, FilterMatcher):  # deletions: left to the caller
         m = m.child
     ids: list[int] = []
     weights: list[float] = []
@@ -461,9 +478,4 @@ def _read_postings(
             weights.append(m.weight())
             values.append(m.value())
             m.next()
-    if deleted:
-        keep = [n for n, d in enumerate(ids) if d not in deleted]
-        ids = [ids[n] for n in keep]
-        weights = [weights[n] for n in keep]
-        values = [values[n] for n in keep]
     return ids, weights, values

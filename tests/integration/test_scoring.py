@@ -1,0 +1,122 @@
+"""The block-at-a-time scorer gives Whoosh's own scores, and its caches never go stale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from search_app.config import Settings
+from search_app.doctables import DocTables, SegmentCache
+from search_app.models import SearchRequest
+from search_app.pipeline import ingest
+from search_app.scoring import PostingsCache, QueryScorer
+from search_app.search import SearchService
+
+ROOT = Path(__file__).resolve().parents[2]
+
+QUERIES = [
+    "diplomat",
+    "myanmar embassy",
+    "asylum OR refugee",
+    '"seeking asylum"',
+    "dipl*",
+    "diplomat~1",
+    "title:myanmar",
+    "source:bbc diplomat",
+    "myanmar (junta OR military)",
+    "embassy date:[2000 TO 2030]",
+    "diplomat OR date:2011",
+    "seeking asylum",  # proximity bonus (two plain words)
+    "asylum diplomats embassy",
+]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    """Seeds and the wire set in separate commits: several segments, as in real use."""
+    index = tmp_path_factory.mktemp("scoring") / "index"
+    ingest([str(ROOT / "seeds")], index)
+    ingest([str(ROOT / "tests" / "data" / "wire.jsonl")], index)
+    return SearchService(index, Settings(index=index, cache_size=0))
+
+
+def whoosh_scores(searcher, q) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    return {docnum: score for score, docnum in searcher.search(q, limit=None).top_n}
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_scores_equal_whoosh_matchers(service: SearchService, text: str) -> None:
+    searcher = service._searcher()
+    q, _prep, _terms = service.parse(text, searcher)
+    ours = QueryScorer(searcher, DocTables(searcher, SegmentCache())).scores(q)
+    theirs = whoosh_scores(searcher, q)
+    assert set(ours) == set(theirs), text
+    assert ours, f"{text!r} should match something in the test corpus"
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-6), (text, docnum)
+
+
+def test_not_matches_the_same_documents(service: SearchService) -> None:
+    """Whoosh adds 1.0 to every hit of an AND NOT; the order and the hits are the same."""
+    searcher = service._searcher()
+    q, _, _ = service.parse("diplomat NOT asylum", searcher)
+    ours = QueryScorer(searcher, DocTables(searcher, SegmentCache())).scores(q)
+    theirs = whoosh_scores(searcher, q)
+    assert ours and set(ours) == set(theirs)
+    assert {round(theirs[d] - ours[d], 6) for d in ours} == {1.0}
+
+
+def test_the_index_has_several_segments(service: SearchService) -> None:
+    assert len(service._searcher().reader().leaf_readers()) >= 2
+
+
+def _write(path: Path, docs: dict[str, str]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for doc_id, text in docs.items():
+            fh.write(json.dumps({"id": doc_id, "title": f"Port {doc_id}", "text": text}) + "\n")
+
+
+def test_replaced_and_new_articles_are_seen_through_cached_postings(tmp_path: Path) -> None:
+    """Decoded posting lists outlive searches; a later commit's deletions must still apply."""
+    n = 120
+    docs = {f"a{i}": f"Ships waited in the harbour, report number {i}." for i in range(n)}
+    src = tmp_path / "port.jsonl"
+    _write(src, docs)
+    index = tmp_path / "index"
+    ingest([str(src)], index)
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    service._postings.MIN_POSTINGS = 1  # keep even this corpus's short lists
+    first = service.search(SearchRequest("harbour", per_page=100))
+    assert first.total_articles == n
+    assert service._postings.size > 0  # the list is held between searches
+
+    docs["a0"] = "The ships left for open sea."  # a0 loses the word
+    docs["b1"] = "A new berth opened in the harbour."
+    _write(src, docs)
+    ingest([str(src)], index)
+    after = service.search(SearchRequest("harbour", per_page=100))
+    assert after.total_articles == n  # a0 out, b1 in
+    shown = {r.id for r in after.results}
+    for page in range(2, after.pages + 1):
+        shown |= {
+            r.id for r in service.search(SearchRequest("harbour", per_page=100, page=page)).results
+        }
+    assert "a0" not in shown and "b1" in shown
+    sea = service.search(SearchRequest('"open sea"'))
+    assert [r.id for r in sea.results] == ["a0"]
+    assert "harbour" not in sea.results[0].paragraphs[0].text
+
+
+def test_postings_cache_stays_within_its_bound() -> None:
+    cache = PostingsCache(max_bytes=20_000)
+    ids = list(range(0, 2000, 2))  # 1,000 postings: 8,000 bytes of ids and weights
+    for word in ("a", "b", "c", "d"):
+        cache.put("seg1", ("text", word.encode()), (ids, [1.0] * len(ids), None))
+    assert cache.size <= 20_000
+    assert cache.get("seg1", ("text", b"a"), values=False) is None  # least recently used: out
+    assert cache.get("seg1", ("text", b"d"), values=False) is not None
+    assert cache.get("seg1", ("text", b"d"), values=True) is None  # positions never asked for
+    cache.keep_only({"seg2"})  # seg1 merged away
+    assert cache.size == 0 and cache.get("seg1", ("text", b"d"), values=False) is None
