@@ -70,6 +70,7 @@ class QueryScorer:
         self._memo: dict[query.Query, Scores] = {}
         self._leaf_searchers: list[Any] | None = None
         self._norms: dict[tuple[float, float, float], list[float]] = {}
+        self._raw_lengths: dict[tuple[str, bytes], list[int]] = {}
         self._postings_memo: dict[tuple[str, bytes], tuple[bytes, list[_Segment]] | None] = {}
 
     # -- public
@@ -122,20 +123,31 @@ class QueryScorer:
         if found is None:
             return {}
         btext, segments = found
-        scorer = self.searcher.weighting.scorer(self.searcher, q.fieldname, btext)
         field = self.schema[q.fieldname]
+        weighting = self.searcher.weighting
+        params = None
+        if field.scorable and hasattr(weighting, "bm25_parameters"):
+            df = sum(self._raw_lengths[(q.fieldname, btext)])
+            params = weighting.bm25_parameters(self.searcher, q.fieldname, btext, df=df)
+        elif field.scorable:
+            scorer = weighting.scorer(self.searcher, q.fieldname, btext)
+            if isinstance(scorer, BM25FScorer):
+                params = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+            elif not isinstance(scorer, WeightScorer):
+                return self._whoosh(q)  # a scorer this module doesn't know
         out: Scores = {}
         boost = q.boost
         for i, ids, weights, _values in segments:
             offset = self.tables.offsets[i]
             lengths = self.tables.segments[i].lengths.get(q.fieldname)
-            if isinstance(scorer, BM25FScorer) and lengths is not None:
-                c = boost * scorer.idf * (scorer.K1 + 1)
-                norm = self._norm(scorer.K1, scorer.B, scorer.avgfl)
+            if params is not None and lengths is not None:
+                idf, avgfl, b, k1 = params
+                c = boost * idf * (k1 + 1)
+                norm = self._norm(k1, b, avgfl)
                 vals = [c * w / (w + norm[lengths[d]]) for d, w in zip(ids, weights, strict=False)]
-            elif isinstance(scorer, WeightScorer) or not field.scorable:
+            elif params is None:
                 vals = [boost * w for w in weights]
-            else:  # a scorer this module doesn't know: let Whoosh score it
+            else:
                 return self._whoosh(q)
             out.update(zip(map(offset.__add__, ids) if offset else ids, vals, strict=False))
         return out
@@ -169,24 +181,31 @@ class QueryScorer:
         if found is not False and (found is None or not values or _has_values(found[1])):
             return found
         found = None
-        if key in self.searcher.reader():
-            segments: list[_Segment] = []
-            for i, leaf in enumerate(self.leaves):
-                if key not in leaf:
-                    continue
-                segid = self.tables.segment_ids[i]
-                cached = self.cache.get(segid, key, values) if self.cache and segid else None
-                if cached is None:
-                    cached = _read_postings(leaf, fieldname, btext)
-                    if self.cache and segid:
-                        self.cache.put(segid, key, cached)
-                # Deletions come after a segment is written (an article replaced
-                # or removed), so the lists are kept whole and filtered on use.
-                deleted = getattr(leaf, "deleted_docs_set", None) if leaf.has_deletions() else None
-                if deleted:
-                    cached = _without(cached, deleted)
-                segments.append((i, *cached))
+        segments: list[_Segment] = []
+        raw_lengths: list[int] = []
+        for i, leaf in enumerate(self.leaves):
+            if key not in leaf:
+                continue
+            segid = self.tables.segment_ids[i]
+            cached = self.cache.get(segid, key, values) if self.cache and segid else None
+            if cached is None:
+                cached = _read_postings(leaf, fieldname, btext)
+                if self.cache and segid:
+                    self.cache.put(segid, key, cached)
+            # Deletions come after a segment is written (an article replaced
+            # or removed), so the lists are kept whole and filtered on use.
+            deleted = getattr(leaf, "deleted_docs_set", None) if leaf.has_deletions() else None
+            if deleted:
+                # Whoosh's document frequency counts deleted postings, some of
+                # which the list may lack (see _read_postings): ask the segment.
+                raw_lengths.append(leaf.doc_frequency(fieldname, btext))
+                cached = _without(cached, deleted)
+            else:
+                raw_lengths.append(len(cached[0]))
+            segments.append((i, *cached))
+        if segments:
             found = (btext, segments)
+            self._raw_lengths[key] = raw_lengths
         self._postings_memo[key] = found
         return found
 
@@ -441,11 +460,15 @@ def _read_postings(
 
     Reads Whoosh's W3 posting blocks whole (the ids, weights and values of a
     block come out of one unpickled tuple); any other matcher is stepped
-    through a posting at a time. Deleted documents are included: deletions
-    change after a segment is written, so callers filter them on use.
+    through a posting at a time. Deleted documents are left in (but for a
+    leading run the deletion filter had already skipped): deletions change
+    after a segment is written, so callers filter them on use.
     """
     m = leaf.postings(fieldname, btext)
     if isinstance(m, FilterMatcher):  # deletions: left to the caller
+        # The filter has already stepped its child past leading deleted
+        # postings; whole blocks of them may be missing from the list, which
+        # is harmless, as a deleted document stays deleted.
         m = m.child
     ids: list[int] = []
     weights: list[float] = []

@@ -382,21 +382,39 @@ class NewsBM25F(scoring.BM25F):
         B = self._field_B.get(fieldname, self.B)
         return _ParagraphBM25Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
 
+    def bm25_parameters(
+        self, searcher: Any, fieldname: str, text: Any, df: int | None = None
+    ) -> tuple[float, float, float, float]:
+        """(idf, average length, B, K1) for a term, as the scorer uses them.
+
+        scoring.QueryScorer calls this instead of building a scorer: Whoosh's
+        scorer setup looks the term up in every segment, which for a prefix
+        expanded to 60 words cost more than scoring them. ``df`` may be
+        given when the caller has counted the postings already.
+        """
+        parent = searcher.get_parent()
+        stats = parent.__dict__.setdefault("_news_stats", {})  # per searcher: fixed
+        n = stats.get("n")
+        if n is None:
+            n = stats["n"] = parent.doc_frequency("kind", "p") or 1
+        if df is None:
+            df = parent.doc_frequency(fieldname, text)
+        if IDF == "rsj":
+            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        else:  # Whoosh's own form
+            idf = math.log(n / (df + 1)) + 1.0
+        avgfl = stats.get(fieldname)
+        if avgfl is None:
+            avgfl = stats[fieldname] = (parent.field_length(fieldname) / n) or 1
+        return idf, avgfl, self._field_B.get(fieldname, self.B), self.K1
+
 
 class _ParagraphBM25Scorer(scoring.BM25FScorer):
     def __init__(
         self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: int = 1
     ) -> None:
-        parent = searcher.get_parent()
-        n = parent.doc_frequency("kind", "p") or 1
-        df = parent.doc_frequency(fieldname, text)
-        if IDF == "rsj":
-            self.idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        else:  # Whoosh's own form
-            self.idf = math.log(n / (df + 1)) + 1.0
-        self.avgfl = (parent.field_length(fieldname) / n) or 1
-        self.B = B
-        self.K1 = K1
+        weighting = NewsBM25F(B=B, K1=K1)
+        self.idf, self.avgfl, self.B, self.K1 = weighting.bm25_parameters(searcher, fieldname, text)
         self.qf = qf
         self.setup(searcher, fieldname, text)
 

@@ -35,10 +35,19 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
-    """Seeds and the wire set in separate commits: several segments, as in real use."""
-    index = tmp_path_factory.mktemp("scoring") / "index"
+    """Seeds and the wire set in separate commits, then one article replaced: several
+    segments and deleted documents, as in real use."""
+    root = tmp_path_factory.mktemp("scoring")
+    index = root / "index"
     ingest([str(ROOT / "seeds")], index)
-    ingest([str(ROOT / "tests" / "data" / "wire.jsonl")], index)
+    wire = ROOT / "tests" / "data" / "wire.jsonl"
+    ingest([str(wire)], index)
+    first = json.loads(wire.read_text(encoding="utf-8").splitlines()[0])
+    first["text"] += "\n\nThe diplomat was later granted asylum, the embassy said."
+    update = root / "update.jsonl"
+    update.write_text(json.dumps(first) + "\n", encoding="utf-8")
+    report = ingest([str(update)], index)
+    assert report.updated == 1, report.as_dict()
     return SearchService(index, Settings(index=index, cache_size=0))
 
 
@@ -68,8 +77,10 @@ def test_not_matches_the_same_documents(service: SearchService) -> None:
     assert {round(theirs[d] - ours[d], 6) for d in ours} == {1.0}
 
 
-def test_the_index_has_several_segments(service: SearchService) -> None:
-    assert len(service._searcher().reader().leaf_readers()) >= 2
+def test_the_index_has_several_segments_and_deletions(service: SearchService) -> None:
+    reader = service._searcher().reader()
+    assert len(reader.leaf_readers()) >= 2
+    assert any(leaf.has_deletions() for leaf, _ in reader.leaf_readers())
 
 
 def _write(path: Path, docs: dict[str, str]) -> None:
