@@ -262,11 +262,8 @@ class QueryScorer:
             values: dict[int, bytes] = {}
             for i, ids, _weights, vals in found[1]:
                 offset = self.tables.offsets[i]
-                values.update(
-                    (offset + d, v)
-                    for d, v in zip(ids, vals, strict=False)
-                    if offset + d in candidates
-                )
+                keys = map(offset.__add__, ids) if offset else ids
+                values.update(zip(keys, vals, strict=False))  # C speed; most are needed
             per_word.append(values)
         out: set[int] = set()
         for n, d in enumerate(candidates):
@@ -275,7 +272,7 @@ class QueryScorer:
                 if slop == 1:
                     ends = {p for p in decode(values[d]) if p - 1 in ends}
                 else:
-                    ends = {p for p in decode(values[d]) if any(1 <= p - e <= slop for e in ends)}
+                    ends = {p for p in decode(values[d]) if not ends.isdisjoint(range(p - slop, p))}
                 if not ends:
                     break
             else:
@@ -390,7 +387,7 @@ class PostingsCache:
     Short lists are not kept: they decode quickly, and there are many.
     """
 
-    MIN_POSTINGS = 256
+    MIN_POSTINGS = 64
     VALUE_BYTES = 64  # rough size of one posting's positions as a Python bytes object
 
     def __init__(self, max_bytes: int) -> None:

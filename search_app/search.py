@@ -453,6 +453,10 @@ class _Found:
     paragraphs: int = 0
 
 
+# 1 + 0.1 ln(n) for an article with n matching paragraphs, n < 256
+_SOFT_MAX = [1.0, 1.0, *(1.0 + 0.1 * math.log(n) for n in range(2, 256))]
+
+
 def _within(raw: int | None, dates: _Dates) -> bool:
     """Whether an article's date (a raw date-column long) passes every date limit."""
     if not dates:
@@ -782,14 +786,13 @@ class SearchService:
         rank = found.rank
         factor = 1.0 if first else PARTIAL_FACTOR
         paragraphs = 0
-        log = math.log
         for a, s in best.items():
             if a in rank:
                 continue
             n = counts[a]
             paragraphs += n
             # A soft maximum: the best paragraph decides, more matching paragraphs help a little.
-            rank[a] = s * (1.0 + 0.1 * log(n)) * factor
+            rank[a] = s * (_SOFT_MAX[n] if n < len(_SOFT_MAX) else 1.0 + 0.1 * math.log(n)) * factor
             found.counts[a] = n
             found.hits_of[a] = hits
             if not first:
