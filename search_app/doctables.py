@@ -13,12 +13,14 @@ every later searcher while the segment lives.
 from __future__ import annotations
 
 import bisect
+import sys
 import threading
 from array import array
 from dataclasses import dataclass
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.columns import NumericColumn, TranslatingColumnReader, VarBytesColumn
 from whoosh.util.times import long_to_datetime
 
 NO_ARTICLE = -1  # an article record, not a paragraph
@@ -49,13 +51,54 @@ def _month(raw: int | None) -> int:
     return dt.year * 100 + dt.month if dt.year > 1 else 0
 
 
+def _text_column(leaf: Any, name: str) -> list[str] | None:
+    """An ID field's column as text (Whoosh's own translation costs a call per value)."""
+    values = _column(leaf, name, translate=False)
+    if values is None:
+        return None
+    return [v.decode("utf-8") if isinstance(v, bytes) else v for v in values]
+
+
+def _column(leaf: Any, name: str, translate: bool = True) -> list[Any] | None:
+    """A whole column of one segment as a list; None when the segment has none.
+
+    Whoosh's column readers fetch one document per Python call (a few µs
+    each, most of building a table); its two column kinds used here are read
+    in one piece instead, with the plain reader as the fallback.
+    """
+    if not leaf.has_column(name):
+        return None
+    reader = leaf.column_reader(name, translate=translate)
+    n = leaf.doc_count_all()
+    raw, convert = reader, None
+    if isinstance(reader, TranslatingColumnReader):
+        raw, convert = reader._reader, reader._translate
+    try:
+        if isinstance(raw, VarBytesColumn.Reader):
+            offsets, lengths = raw._offsets, raw._lengths
+            end = offsets[-1] + lengths[-1] if len(offsets) else 0
+            data = raw._dbfile.get(raw._basepos, end)
+            values: list[Any] = [data[o : o + m] for o, m in zip(offsets, lengths, strict=True)]
+        elif isinstance(raw, NumericColumn.Reader):
+            body = raw._dbfile.get(raw._basepos, raw._fixedlen * raw._count)
+            numbers = array(raw._typecode, bytes(body))
+            if sys.byteorder == "little" and numbers.itemsize > 1:
+                numbers.byteswap()  # stored big-endian ("!")
+            values = numbers.tolist()
+        else:
+            return list(reader)
+    except (AttributeError, TypeError, ValueError):  # another Whoosh version's internals
+        return list(reader)
+    if len(values) < n:
+        values += [raw._default if hasattr(raw, "_default") else b""] * (n - len(values))
+    return list(map(convert, values)) if convert is not None else values
+
+
 def _segment_table(leaf: Any) -> SegmentTable:
     n = leaf.doc_count_all()
-    art_col = list(leaf.column_reader("article_id")) if leaf.has_column("article_id") else [""] * n
-    src_col = list(leaf.column_reader("source_key")) if leaf.has_column("source_key") else None
-    date_col = (
-        list(leaf.column_reader("date", translate=False)) if leaf.has_column("date") else None
-    )
+    art_col = _text_column(leaf, "article_id") or [""] * n
+    src_col = _text_column(leaf, "source_key")
+    date_col = _column(leaf, "date", translate=False)
     records = set(leaf.postings("kind", b"a").all_ids()) if ("kind", "a") in leaf else set()
     numbers: dict[str, int] = {}
     ids: list[str] = []
@@ -84,8 +127,8 @@ def _segment_table(leaf: Any) -> SegmentTable:
     perdoc = getattr(leaf, "_perdoc", None)  # an empty index's reader has none
     for fieldname in leaf.schema.scorable_names():
         col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN) if perdoc else None
-        lengths[fieldname] = bytes(list(col)) if col is not None else bytes(n)
-    fps = list(leaf.column_reader("fingerprint")) if leaf.has_column("fingerprint") else []
+        lengths[fieldname] = _length_bytes(col, n)
+    fps = _text_column(leaf, "fingerprint") or []
     fp_hashes = array("q", sorted(hash(fp) for fp in fps if fp))
     return SegmentTable(
         doc_article=doc_article,
@@ -98,6 +141,19 @@ def _segment_table(leaf: Any) -> SegmentTable:
         fp_hashes=fp_hashes,
         lengths=lengths,
     )
+
+
+def _length_bytes(col: Any, n: int) -> bytes:
+    """A field's encoded length per document (one byte each), read in one piece."""
+    if col is None:
+        return bytes(n)
+    try:
+        body = bytes(col._dbfile.get(col._basepos, col._count)) if col._fixedlen == 1 else None
+    except AttributeError:
+        body = None
+    if body is None:
+        body = bytes(list(col))
+    return body + bytes(n - len(body))
 
 
 class DocTables:
