@@ -230,7 +230,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    from .web.service import warm_in_background
+
     app = create_app({"INDEX": str(args.index)})
+    warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
     waitress.serve(app, host=host, port=port, threads=settings.threads, ident="article-search")
     return 0

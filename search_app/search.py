@@ -534,6 +534,11 @@ class SearchService:
         return self._doc_tables
 
     @_serialized
+    def warm(self) -> None:
+        """Open the searcher and build its tables now, rather than in the first search."""
+        self._tables(self._searcher())
+
+    @_serialized
     def generation(self) -> int:
         return int(self._searcher().reader().generation() or 0)
 
