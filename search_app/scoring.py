@@ -7,11 +7,13 @@ grouping. Reading a term's posting blocks whole and scoring them in one
 comprehension over a field-length table costs a fraction of that, and the
 boolean structure becomes dict and set operations, which run in C.
 
-The scores are Whoosh's own: the same scorer object supplies idf, average
-length, B and K1, and boosts apply where Whoosh applies them (a test compares
-the two on many queries). Positions (phrases), ranges and the rest fall back
-to Whoosh's matchers for that part of the tree only, restricted to the
-documents the rest of the query allows where that is possible.
+The scores are Whoosh's own: the weighting supplies idf, average length, B
+and K1, and boosts apply where Whoosh applies them (tests/integration/
+test_scoring.py holds the two equal on many query shapes). Phrases check
+positions with Whoosh's rule (words in order, each within ``slop`` of the
+one before) only on documents that hold every word; ranges, prefixes and
+patterns become the terms they stand for. Any other query kind falls back
+to Whoosh's own matcher for that part of the tree.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ class QueryScorer:
 
     The memo lets a search re-ask for a part it has already scored (the
     query without its headline clauses, the partial-match OR of its words)
-    at no cost. It lives only as long as one search: nothing is cached
-    between requests.
+    at no cost. It lives only as long as one search; only decoded posting
+    lists (a PostingsCache) outlive it.
     """
 
     def __init__(
