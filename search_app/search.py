@@ -72,7 +72,11 @@ MAX_SHOWN_PARAGRAPHS = 3
 FRAGMENT_CHARS = 320  # a paragraph longer than this is cut to its matching sentences
 MIN_COLLAPSE_CHARS = 40  # shorter paragraphs ("He said.") are too common to mean syndication
 MAX_ALSO_IN = 10
-STOP_STEMS = frozenset(stem(fold(w)) for w in STOPWORDS)
+_CONTRACTION_ENDS = frozenset({"s", "t", "d", "m", "ll", "re", "ve"})  # after ' or ’
+# NLTK's list holds the ends of contractions ("s", "t", "d", "ll"...) because its
+# tokenizer splits "don't"; prepare_query drops those after an apostrophe, so
+# standing alone they are words: "vitamin D", "T cells".
+STOP_STEMS = frozenset(stem(fold(w)) for w in STOPWORDS - _CONTRACTION_ENDS)
 
 
 _Dates = tuple[tuple[int | None, int | None], ...]  # (low, high) date limits, as index longs
@@ -100,6 +104,7 @@ class _Prepared:
 _FIELD_RE = re.compile(r"(?<![\w.:/])([A-Za-z_]+):")
 _WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+_JOINERS = "-'\u2019"  # hyphen, apostrophe, right single quote
 
 
 def prepare_query(text: str, max_length: int = 500) -> _Prepared:
@@ -226,6 +231,22 @@ def prepare_query(text: str, max_length: int = 500) -> _Prepared:
                     prep.words.append(("text", word))
                 out.append(word)
                 i = m2.end()
+                # "omega-3", "four-power", "De Gaulle's", "What’s": the parts of a
+                # joined word are words of the query, as if typed apart (Whoosh made
+                # them one clause that needed every part in the same field), and a
+                # possessive or contraction ending ("'s", "n't") is no word at all.
+                parts = [word]
+                while i + 1 < n and text[i] in _JOINERS:
+                    m3 = _WORD_RE.match(text, i + 1)
+                    if not m3:
+                        break
+                    part = m3.group()
+                    if not (text[i] != "-" and part.lower() in _CONTRACTION_ENDS):
+                        part = part.lower() if part in _OPERATORS else part
+                        parts.append(part)
+                        prep.words.append(("text", part))
+                    i = m3.end()
+                out.extend(" " + p for p in parts[1:])
                 continue
         out.append(ch)
         i += 1

@@ -34,8 +34,32 @@ def test_overlong_query_is_refused_with_the_limit():
 
 
 def test_minus_becomes_not_but_hyphenated_words_stay():
+    # The parts of a hyphenated word are words of the query, not an exclusion.
     prep = prepare_query("diplomat -embassy pro-democracy")
-    assert prep.text == "diplomat NOT embassy pro-democracy"
+    assert prep.text == "diplomat NOT embassy pro democracy"
+    assert ("text", "democracy") in prep.words
+
+
+def test_possessive_and_contraction_endings_are_not_words():
+    assert prepare_query("De Gaulle's policy").text == "De Gaulle policy"
+    assert prepare_query("What\u2019s driving America\u2019s obesity").text == (
+        "What driving America obesity"
+    )
+    assert prepare_query("don't smoke").text == "don smoke"
+    assert prepare_query("O'Brien").text == "O Brien"
+    # Field values keep their hyphens: date:2011-07 is one date.
+    assert prepare_query("date:2011-07 omega-3").text == "date:2011-07 omega 3"
+
+
+def test_single_letters_are_search_words(tmp_path):
+    from search_app.config import Settings
+    from search_app.search import SearchService
+
+    service = SearchService(tmp_path, Settings(index=tmp_path))
+    q, _, _ = service.parse("vitamin D deficiency")
+    assert ("text", "d") in set(q.iter_all_terms())
+    q, _, _ = service.parse("the president's men")
+    assert ("text", "s") not in set(q.iter_all_terms())
 
 
 def test_exact_phrases_are_collected_for_verbatim_filtering():
