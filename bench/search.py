@@ -9,6 +9,9 @@ filter) through SearchService.search, the call the web makes: grouping,
 duplicate collapse, highlighting of the shown hits and facets over all matches
 every time. The result-page cache is off for the timed runs (cache_size=0), so
 every request is computed; the cached repeat time is reported separately.
+"ours" keeps decoded posting lists between searches (the service's default,
+SEARCH_APP_POSTINGS_CACHE_MB); "cold" is the same search with that cache off,
+so every posting list is decoded from the index every time.
 Prints median, p95 and p99 per kind; then SQLite FTS5 with bm25() and
 snippet() (plus a per-year count of all matches, standing in for facets) on
 the same queries in the same process, and the ratio of medians.
@@ -109,6 +112,7 @@ def main() -> int:
         if index is None:
             index = build_index(Path(tmp), args.corpus, args.scale)
         service = SearchService(index, Settings(index=index, cache_size=0))
+        cold = SearchService(index, Settings(index=index, cache_size=0, postings_cache_mb=0))
         cached = SearchService(index, Settings(index=index, cache_size=256))
         # The source filter names the index's biggest source (a JSONL file's stem).
         top = max(service.search(q("oil")).facets["source"], key=lambda f: f.count).value
@@ -119,13 +123,15 @@ def main() -> int:
         fts.index(records(args.corpus, args.scale))
         for req, match, lo, hi in (r for pairs in QUERIES.values() for r in pairs):
             service.search(req)  # warm up: first use of each term loads its postings
+            cold.search(req)
             fts.search(match, 10, lo, hi)
         print(
-            f"{'kind':<8} {'ours med':>9} {'p95':>7} {'p99':>7} {'cached':>7} "
-            f"{'fts5 med':>9} {'p95':>7} {'p99':>7} {'ratio':>6}   (ms)"
+            f"{'kind':<8} {'ours med':>9} {'p95':>7} {'p99':>7} {'cold med':>9} {'p95':>7} "
+            f"{'cached':>7} {'fts5 med':>9} {'p95':>7} {'p99':>7} {'ratio':>6}   (ms)"
         )
         for kind, rows in QUERIES.items():
             ours: list[float] = []
+            colds: list[float] = []
             theirs: list[float] = []
             hits: list[float] = []
             for _ in range(args.repeat):
@@ -134,6 +140,9 @@ def main() -> int:
                     service.search(req)
                     ours.append((time.perf_counter() - t) * 1000)
                     t = time.perf_counter()
+                    cold.search(req)
+                    colds.append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
                     fts.search(match, 10, lo, hi)
                     theirs.append((time.perf_counter() - t) * 1000)
             for req, _, _, _ in rows:
@@ -141,9 +150,10 @@ def main() -> int:
                 t = time.perf_counter()
                 cached.search(req)
                 hits.append((time.perf_counter() - t) * 1000)
-            a, b = percentiles(ours), percentiles(theirs)
+            a, b, c = percentiles(ours), percentiles(theirs), percentiles(colds)
             print(
                 f"{kind:<8} {a['median']:9.1f} {a['p95']:7.1f} {a['p99']:7.1f} "
+                f"{c['median']:9.1f} {c['p95']:7.1f} "
                 f"{percentiles(hits)['median']:7.3f} "
                 f"{b['median']:9.2f} {b['p95']:7.2f} {b['p99']:7.2f} "
                 f"{a['median'] / max(b['median'], 1e-6):5.1f}x"
