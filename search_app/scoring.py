@@ -294,9 +294,10 @@ class QueryScorer:
         if not positive:
             return self._whoosh(q)
         parts = sorted((self.scores(s) for s in positive), key=len)
-        out = dict(parts[0])
+        out = parts[0]
         for part in parts[1:]:
-            out = {d: s + part[d] for d, s in out.items() if d in part}
+            # The key intersection runs in C; only the survivors are summed in Python.
+            out = {d: out[d] + part[d] for d in out.keys() & part.keys()}
             if not out:
                 return {}
         for neg in negative:
