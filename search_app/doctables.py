@@ -114,7 +114,10 @@ def _segment_table(leaf: Any) -> SegmentTable:
             number = numbers[aid] = len(ids)
             ids.append(aid)
             sources.append(src_col[docnum] if src_col is not None else "")
-            dates.append((date_col[docnum] if date_col is not None else None) or None)
+            raw = date_col[docnum] if date_col is not None else None
+            # A missing date reads as the column's default (0, or the type's
+            # maximum): only a real date counts.
+            dates.append(raw if _month(raw) else None)
             members.append([])
             records_of.append(-1)
         if docnum in records:
@@ -159,46 +162,68 @@ def _length_bytes(col: Any, n: int) -> bytes:
 class DocTables:
     """The tables of one searcher, over all its segments, in global numbers.
 
-    Articles are numbered across segments in segment order; ``article_base``
-    gives each segment's first article number.
+    An article has one number however many segments hold its documents: a
+    parallel ingest can put an article's record and its paragraphs in
+    different segments, and a replaced article leaves its old, deleted
+    edition in an older one. Its metadata comes from its live record.
     """
 
     def __init__(self, searcher: Any, cache: SegmentCache) -> None:
         self.offsets: list[int] = []
         self.segment_ids: list[str | None] = []
         self.segments: list[SegmentTable] = []
-        self.article_base: list[int] = []
-        doc_article = array("i")
+        numbers: dict[str, int] = {}
         ids: list[str] = []
         sources: list[str] = []
         dates: list[int | None] = []
         months = array("i")
-        for leaf, offset in searcher.reader().leaf_readers():
+        records = array("i")  # global docnum of each article's live record; -1 if none
+        part_segment = array("i")  # the first segment holding each article, and its
+        part_local = array("i")  # local article number there
+        extra_parts: dict[int, list[tuple[int, int]]] = {}  # articles in several segments
+        doc_article = array("i")
+        for i, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
             table = cache.get(leaf)
-            base = len(ids)
             self.offsets.append(offset)
             self.segment_ids.append(_segment_id(leaf))
             self.segments.append(table)
-            self.article_base.append(base)
-            if base:
-                doc_article.extend(a + base if a >= 0 else NO_ARTICLE for a in table.doc_article)
-            else:
-                doc_article.extend(table.doc_article)
-            ids.extend(table.ids)
-            sources.extend(table.sources)
-            dates.extend(table.dates)
-            months.extend(table.months)
+            deleted = getattr(leaf, "deleted_docs_set", frozenset()) if leaf.has_deletions() else ()
+            to_global = [0] * len(table.ids)
+            for a, aid in enumerate(table.ids):
+                rec = table.records[a]
+                live = rec >= 0 and rec not in deleted
+                g = numbers.get(aid)
+                if g is None:
+                    g = numbers[aid] = len(ids)
+                    ids.append(aid)
+                    sources.append(table.sources[a])
+                    dates.append(table.dates[a])
+                    months.append(table.months[a])
+                    records.append(offset + rec if live else -1)
+                    part_segment.append(i)
+                    part_local.append(a)
+                else:
+                    extra_parts.setdefault(g, []).append((i, a))
+                    if live:
+                        sources[g], dates[g] = table.sources[a], table.dates[a]
+                        months[g], records[g] = table.months[a], offset + rec
+                to_global[a] = g
+            to_global.append(NO_ARTICLE)  # index -1: an article record stays NO_ARTICLE
+            doc_article.extend(map(to_global.__getitem__, table.doc_article))
         self.doc_article = doc_article
         self.article_ids = ids
         self.article_sources = sources
         self.article_dates = dates
         self.article_months = months
+        self._records = records
+        self._part_segment = part_segment
+        self._part_local = part_local
+        self._extra_parts = extra_parts
 
     def record(self, article: int) -> int | None:
-        """The docnum of an article's record (kind "a"), which stores its metadata."""
-        i = bisect.bisect_right(self.article_base, article) - 1
-        local = self.segments[i].records[article - self.article_base[i]]
-        return self.offsets[i] + local if local >= 0 else None
+        """The docnum of an article's live record (kind "a"), which stores its metadata."""
+        docnum = self._records[article]
+        return docnum if docnum >= 0 else None
 
     def segments_with(self, fingerprint: str, besides: int) -> list[int]:
         """The segments that may hold another paragraph with this fingerprint than
@@ -217,11 +242,15 @@ class DocTables:
         return out
 
     def members(self, article: int) -> list[int]:
-        """An article's paragraphs, as global document numbers in reading order."""
-        i = bisect.bisect_right(self.article_base, article) - 1
-        offset = self.offsets[i]
-        local = self.segments[i].members[article - self.article_base[i]]
-        return [offset + d for d in local]
+        """An article's paragraphs, as global document numbers (deleted ones included:
+        they never match)."""
+        parts = [(self._part_segment[article], self._part_local[article])]
+        parts += self._extra_parts.get(article, ())
+        out: list[int] = []
+        for i, local in parts:
+            offset = self.offsets[i]
+            out.extend(offset + d for d in self.segments[i].members[local])
+        return out
 
 
 class SegmentCache:

@@ -92,6 +92,10 @@ class QueryScorer:
             pass
         return out
 
+    def _check_deadline(self) -> None:
+        if self.clock() > self.deadline:
+            raise Expired
+
     # -- dispatch
 
     def _score(self, q: query.Query) -> Scores:
@@ -191,7 +195,7 @@ class QueryScorer:
             segid = self.tables.segment_ids[i]
             cached = self.cache.get(segid, key, values) if self.cache and segid else None
             if cached is None:
-                cached = _read_postings(leaf, fieldname, btext)
+                cached = _read_postings(leaf, fieldname, btext, self._check_deadline)
                 if self.cache and segid:
                     self.cache.put(segid, key, cached)
             # Deletions come after a segment is written (an article replaced
@@ -454,7 +458,7 @@ def _position_decoder(fmt: Any) -> Callable[[bytes], Any]:
 
 
 def _read_postings(
-    leaf: Any, fieldname: str, btext: bytes
+    leaf: Any, fieldname: str, btext: bytes, check: Callable[[], None] | None = None
 ) -> tuple[list[int], list[float], list[bytes]]:
     """A term's document numbers, weights and raw values (positions) in one segment.
 
@@ -462,7 +466,9 @@ def _read_postings(
     block come out of one unpickled tuple); any other matcher is stepped
     through a posting at a time. Deleted documents are left in (but for a
     leading run the deletion filter had already skipped): deletions change
-    after a segment is written, so callers filter them on use.
+    after a segment is written, so callers filter them on use. ``check`` is
+    called every 256 blocks (the search deadline: a stopword's list at a
+    million paragraphs takes a second to read).
     """
     m = leaf.postings(fieldname, btext)
     if isinstance(m, FilterMatcher):  # deletions: left to the caller
@@ -477,7 +483,11 @@ def _read_postings(
         # Whoosh's W3LeafMatcher: each block is one pickled (ids, weights, values)
         # tuple; ids are delta-coded unless they are terms of a vector.
         fixed = m._fixedsize
+        blocks = 0
         while m.is_active():
+            blocks += 1
+            if check is not None and not blocks & 255:
+                check()
             m._read_data()
             raw_ids, raw_weights, raw_values = m._data[:3]
             n = m._blocklength

@@ -743,13 +743,17 @@ class SearchService:
         found = _Found()
         expired = False
         try:
-            self._collect(scorer, found, q, prep, sources, req_dates + q_dates)
+            self._collect(scorer, found, q, prep, sources, req_dates + q_dates, partial=False)
             loose = _relax(q) if len(found.rank) < req.per_page else None
             if loose is not None:
                 # Fewer than a page for all the words: follow with partial matches,
                 # scaled down so that articles with every word stay ahead of equals.
-                self._collect(scorer, found, loose.query, prep, sources, req_dates + q_dates)
+                self._collect(
+                    scorer, found, loose.query, prep, sources, req_dates + q_dates, partial=True
+                )
         except Expired:
+            # Past SEARCH_APP_SEARCH_TIMEOUT: answer with the passes that finished
+            # (none, if the all-words pass itself ran out of time).
             expired = True
         total = len(found.rank)
         start = (req.page - 1) * req.per_page
@@ -791,11 +795,12 @@ class SearchService:
         prep: _Prepared,
         sources: frozenset[str],
         dates: _Dates,
+        partial: bool,
     ) -> None:
         """Add the articles whose paragraphs match ``q`` to ``found``, ranked.
 
-        The first call takes every article; a later one (the partial matches)
-        adds only articles not found yet, scaled by PARTIAL_FACTOR.
+        The partial-match pass adds only articles not found yet, scaled by
+        PARTIAL_FACTOR and flagged partial.
         """
         tables = scorer.tables
         hits = scorer.scores(q)
@@ -832,34 +837,34 @@ class SearchService:
                 for a, s in best.items()
                 if (not sources or src[a] in sources) and _within(when[a], dates)
             }
-        first = not found.rank
         rank = found.rank
-        factor = 1.0 if first else PARTIAL_FACTOR
+        factor = PARTIAL_FACTOR if partial else 1.0
         paragraphs = 0
         for a, s in best.items():
-            if a in rank:
-                continue
             n = counts[a]
             paragraphs += n
+            if a in rank:
+                continue
             # A soft maximum: the best paragraph decides, more matching paragraphs help a little.
             rank[a] = s * (_SOFT_MAX[n] if n < len(_SOFT_MAX) else 1.0 + 0.1 * math.log(n)) * factor
             found.counts[a] = n
             found.hits_of[a] = hits
-            if not first:
+            if partial:
                 found.partial.add(a)
-        found.paragraphs = paragraphs if first else max(found.paragraphs, paragraphs)
+        found.paragraphs = max(found.paragraphs, paragraphs)
 
     def _order(self, found: _Found, tables: DocTables, sort: str, end: int) -> list[int]:
         """The first ``end`` articles in the requested order."""
         rank = found.rank
         if sort == "relevance":
-            # Equal scores keep article order (index order): stable from page to page.
+            # Equal scores keep the order the articles were found in, which is
+            # the same for the same index: stable from page to page.
             return [a for a, _ in heapq.nlargest(end, rank.items(), key=itemgetter(1))]
         when = tables.article_dates
         dated = [a for a in rank if when[a]]
         undated = [a for a in rank if not when[a]]
         if sort == "newest":
-            dated = heapq.nsmallest(end, dated, key=lambda a: (-when[a], rank[a]))
+            dated = heapq.nsmallest(end, dated, key=lambda a: (-when[a], -rank[a]))
         else:
             dated = heapq.nsmallest(end, dated, key=lambda a: (when[a], -rank[a]))
         if len(dated) < end:

@@ -1,0 +1,98 @@
+"""Searches over indexes shaped the way real use shapes them: parallel ingests that
+split an article across segments, undated articles, nothing matching every word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from search_app.config import Settings
+from search_app.models import SearchRequest
+from search_app.pipeline import IngestOptions, ingest
+from search_app.search import SearchService
+
+
+def _jsonl(path: Path, docs: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    return path
+
+
+def test_parallel_ingest_articles_are_whole_across_segments(tmp_path: Path) -> None:
+    """Whoosh's multiprocess writer cuts batches by document count, so an article's
+    record and its paragraphs can land in different segments: still one article,
+    with its title, listed once."""
+    docs = [
+        {
+            "id": f"b{i}",
+            "title": f"Harbour report {i}",
+            "date": "2021-03-01",
+            "text": f"Ships waited in the harbour, report {i}.\n\nThe port reopened on day {i}.",
+        }
+        for i in range(400)
+    ]
+    index = tmp_path / "index"
+    report = ingest([str(_jsonl(tmp_path / "b.jsonl", docs))], index, IngestOptions(workers=2))
+    assert report.new == 400, report.as_dict()
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    assert len(service._searcher().reader().leaf_readers()) >= 2
+    first = service.search(SearchRequest("harbour", per_page=100))
+    assert first.total_articles == 400
+    seen: list[str] = []
+    for page in range(1, first.pages + 1):
+        for r in service.search(SearchRequest("harbour", per_page=100, page=page)).results:
+            assert r.title == f"Harbour report {r.id[1:]}", r.id
+            assert r.published is not None, r.id
+            seen.append(r.id)
+    assert sorted(seen) == sorted(d["id"] for d in docs)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    root = tmp_path_factory.mktemp("edges")
+    docs = [
+        {"id": "d1", "title": "Storm", "date": "2021-05-01", "text": "A storm hit the coast."},
+        {"id": "d2", "title": "Storm", "date": "2020-05-01", "text": "A storm hit the hills."},
+        {"id": "u1", "title": "Storm", "text": "A storm with no date on the page."},
+        {
+            "id": "weak",
+            "title": "Weather",
+            "date": "2019-01-01",
+            "text": "Rain, then sun, then a storm late in the long afternoon of a long day.",
+        },
+        {
+            "id": "strong",
+            "title": "Storm storm",
+            "date": "2019-01-01",
+            "text": "Storm after storm: the storm season.",
+        },
+    ]
+    index = root / "index"
+    ingest([str(_jsonl(root / "s.jsonl", docs))], index)
+    return SearchService(index, Settings(index=index, cache_size=0))
+
+
+def test_undated_articles_sort_last_either_way(small: SearchService) -> None:
+    newest = [r.id for r in small.search(SearchRequest("storm", sort="newest")).results]
+    oldest = [r.id for r in small.search(SearchRequest("storm", sort="oldest")).results]
+    assert newest[:2] == ["d1", "d2"] and newest[-1] == "u1"
+    assert oldest[-1] == "u1" and oldest.index("d2") < oldest.index("d1")
+
+
+def test_equal_dates_put_the_better_match_first(small: SearchService) -> None:
+    for sort in ("newest", "oldest"):
+        ids = [r.id for r in small.search(SearchRequest("storm", sort=sort)).results]
+        assert ids.index("strong") < ids.index("weak"), sort
+
+
+def test_a_date_limit_leaves_undated_articles_out(small: SearchService) -> None:
+    page = small.search(SearchRequest("storm", date_from="2021"))
+    assert [r.id for r in page.results] == ["d1"]
+
+
+def test_partial_matches_are_flagged_when_nothing_has_every_word(small: SearchService) -> None:
+    page = small.search(SearchRequest("storm visitor"))
+    assert page.total_articles == 5
+    assert page.relaxed is True
+    assert all(r.partial for r in page.results)
