@@ -17,6 +17,7 @@ import sys
 import threading
 from array import array
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -33,9 +34,10 @@ class SegmentTable:
     doc_article: array  # local article number per docnum; NO_ARTICLE for article records
     ids: tuple[str, ...]
     sources: tuple[str, ...]
-    dates: tuple[int | None, ...]  # the date column's raw long; None when undated
+    dates: array  # the date column's raw long ("q"); 0 when undated
     months: array  # year * 100 + month of each article's date; 0 when undated
-    members: tuple[tuple[int, ...], ...]  # each article's paragraphs, local docnums in order
+    member_docs: array  # every paragraph's local docnum, grouped by article, in order
+    member_starts: array  # where each article's run starts in member_docs (and one past the end)
     records: array  # each article's record (kind "a") docnum; -1 when the segment has none
     fp_hashes: array  # hash() of every paragraph fingerprint, sorted: a quick "is it here?"
     lengths: dict[str, bytes]  # field -> encoded length byte per docnum
@@ -103,7 +105,7 @@ def _segment_table(leaf: Any) -> SegmentTable:
     numbers: dict[str, int] = {}
     ids: list[str] = []
     sources: list[str] = []
-    dates: list[int | None] = []
+    dates: list[int] = []
     members: list[list[int]] = []
     records_of: list[int] = []
     doc_article = array("i", bytes(4 * n))
@@ -113,11 +115,11 @@ def _segment_table(leaf: Any) -> SegmentTable:
         if number is None:
             number = numbers[aid] = len(ids)
             ids.append(aid)
-            sources.append(src_col[docnum] if src_col is not None else "")
+            sources.append(sys.intern(src_col[docnum]) if src_col is not None else "")
             raw = date_col[docnum] if date_col is not None else None
             # A missing date reads as the column's default (0, or the type's
             # maximum): only a real date counts.
-            dates.append(raw if _month(raw) else None)
+            dates.append(raw if _month(raw) else 0)
             members.append([])
             records_of.append(-1)
         if docnum in records:
@@ -137,9 +139,10 @@ def _segment_table(leaf: Any) -> SegmentTable:
         doc_article=doc_article,
         ids=tuple(ids),
         sources=tuple(sources),
-        dates=tuple(dates),
+        dates=array("q", dates),
         months=array("i", map(_month, dates)),
-        members=tuple(tuple(m) for m in members),
+        member_docs=array("i", (d for m in members for d in m)),
+        member_starts=array("i", accumulate((len(m) for m in members), initial=0)),
         records=array("i", records_of),
         fp_hashes=fp_hashes,
         lengths=lengths,
@@ -175,7 +178,7 @@ class DocTables:
         numbers: dict[str, int] = {}
         ids: list[str] = []
         sources: list[str] = []
-        dates: list[int | None] = []
+        dates = array("q")
         months = array("i")
         records = array("i")  # global docnum of each article's live record; -1 if none
         part_segment = array("i")  # the first segment holding each article, and its
@@ -249,7 +252,9 @@ class DocTables:
         out: list[int] = []
         for i, local in parts:
             offset = self.offsets[i]
-            out.extend(offset + d for d in self.segments[i].members[local])
+            table = self.segments[i]
+            start, end = table.member_starts[local], table.member_starts[local + 1]
+            out.extend(offset + d for d in table.member_docs[start:end])
         return out
 
 
