@@ -533,11 +533,11 @@ class SearchService:
     opening is the moment a concurrent merge can pull segment files away, and
     the open is retried when that happens.
 
-    Searches take turns on that searcher (a lock). A Whoosh reader of
-    compound segments holds the whole index in memory, so a searcher per
-    server thread cost a copy per thread (2.4 GB for 8 threads on Reuters);
-    and searching is pure Python under the GIL, so threads searching at once
-    were never faster than taking turns.
+    Searches take turns on that searcher (a lock): searching is pure Python
+    under the GIL, so threads searching at once were never faster than taking
+    turns; Whoosh's posting readers keep a file position, so they must not be
+    shared by two searches at once; and the searcher's tables (doctables) and
+    decoded posting lists are built once and shared by every request.
     """
 
     def __init__(self, root: str | Path, settings: Settings | None = None) -> None:
