@@ -185,7 +185,10 @@ class QueryScorer:
         key = (fieldname, btext)
         found = self._postings_memo.get(key, False)
         if found is not False and (found is None or not values or _has_values(found[1])):
-            return found
+            if not (values and self.cache and any(_raw(seg[1:]) for seg in found[1])):
+                return found
+            # Read for scoring with Whoosh's encoded positions; the loop below
+            # decodes the lists the cache keeps.
         found = None
         segments: list[_Segment] = []
         raw_lengths: list[int] = []
@@ -198,6 +201,12 @@ class QueryScorer:
                 cached = _read_postings(leaf, fieldname, btext, self._check_deadline)
                 if self.cache and segid:
                     self.cache.put(segid, key, cached)
+            if values and self.cache and segid and self.cache.keeps(cached) and _raw(cached):
+                # A phrase asked for positions of a list the cache keeps: decode
+                # them all once, so later phrases skip a pickle load per posting.
+                decode = _position_decoder(field.format)
+                cached = (cached[0], cached[1], [tuple(decode(v)) for v in cached[2] or ()])
+                self.cache.put(segid, key, cached)
             # Deletions come after a segment is written (an article replaced
             # or removed), so the lists are kept whole and filtered on use.
             deleted = getattr(leaf, "deleted_docs_set", None) if leaf.has_deletions() else None
@@ -260,25 +269,31 @@ class QueryScorer:
     ) -> set[int]:
         """Candidates whose words stand in order within ``slop`` (Whoosh's SpanNear2 rule)."""
         decode = _position_decoder(self.schema[fieldname].format)
-        per_word: list[dict[int, bytes]] = []
+        per_word: list[dict[int, Any]] = []
         for word in words:
             found = self._postings(fieldname, word, values=True)
             if found is None:
                 return set()
-            values: dict[int, bytes] = {}
+            values: dict[int, Any] = {}
             for i, ids, _weights, vals in found[1]:
                 offset = self.tables.offsets[i]
                 keys = map(offset.__add__, ids) if offset else ids
                 values.update(zip(keys, vals, strict=False))  # C speed; most are needed
             per_word.append(values)
+
+        def positions(value: Any) -> Any:  # decoded already when the cache keeps the list
+            return value if type(value) is tuple else decode(value)
+
         out: set[int] = set()
         for n, d in enumerate(candidates):
-            ends = set(decode(per_word[0][d]))
+            ends = set(positions(per_word[0][d]))
             for values in per_word[1:]:
                 if slop == 1:
-                    ends = {p for p in decode(values[d]) if p - 1 in ends}
+                    ends = {p for p in positions(values[d]) if p - 1 in ends}
                 else:
-                    ends = {p for p in decode(values[d]) if not ends.isdisjoint(range(p - slop, p))}
+                    ends = {
+                        p for p in positions(values[d]) if not ends.isdisjoint(range(p - slop, p))
+                    }
                 if not ends:
                     break
             else:
@@ -378,6 +393,12 @@ def _without(postings: _Postings, deleted: frozenset[int]) -> _Postings:
     )
 
 
+def _raw(postings: _Postings) -> bool:
+    """Whether a list's positions are still Whoosh's encoded bytes."""
+    values = postings[2]
+    return bool(values) and isinstance(values[0], bytes)
+
+
 def _has_values(segments: list[_Segment]) -> bool:
     return all(seg[3] is not None for seg in segments)
 
@@ -395,7 +416,7 @@ class PostingsCache:
     """
 
     MIN_POSTINGS = 64
-    VALUE_BYTES = 64  # rough size of one posting's positions as a Python bytes object
+    VALUE_BYTES = 64  # rough size of one posting's positions (Whoosh's bytes, or decoded)
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -429,6 +450,11 @@ class PostingsCache:
             while self.size > self.max_bytes and self._data:
                 _, gone = self._data.popitem(last=False)
                 self.size -= self._cost(gone)
+
+    def keeps(self, postings: _Postings) -> bool:
+        """Whether ``put`` would keep this list with its positions."""
+        n = len(postings[0])
+        return self.max_bytes > 0 and n >= self.MIN_POSTINGS and 72 * n <= self.max_bytes // 4
 
     def keep_only(self, live: set[str]) -> None:
         """Forget the lists of segments that merges have replaced."""

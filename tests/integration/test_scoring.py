@@ -131,3 +131,20 @@ def test_postings_cache_stays_within_its_bound() -> None:
     assert cache.get("seg1", ("text", b"d"), values=True) is None  # positions never asked for
     cache.keep_only({"seg2"})  # seg1 merged away
     assert cache.size == 0 and cache.get("seg1", ("text", b"d"), values=False) is None
+
+
+@pytest.mark.parametrize("text", ['"seeking asylum"', "seeking asylum", '"military coup"'])
+def test_phrases_from_cached_decoded_positions_match_whoosh(
+    service: SearchService, text: str
+) -> None:
+    """The cache keeps decoded positions once a phrase has asked: same answers after."""
+    searcher = service._searcher()
+    q, _, _ = service.parse(text, searcher)
+    tables = DocTables(searcher, SegmentCache())
+    cache = PostingsCache(max_bytes=2**24)
+    cache.MIN_POSTINGS = 1  # keep even this corpus's short lists
+    theirs = whoosh_scores(searcher, q)
+    for _ in range(3):  # fill, then decoded positions, then again
+        ours = QueryScorer(searcher, tables, cache=cache).scores(q)
+        assert set(ours) == set(theirs) and ours, text
+    assert any(isinstance(entry[2][0], tuple) for entry in cache._data.values() if entry[2])
