@@ -758,7 +758,7 @@ class SearchService:
         total = len(found.rank)
         start = (req.page - 1) * req.per_page
         shown = self._order(found, tables, req.sort, start + req.per_page)[start:]
-        text_q = None if found.partial else _text_only(q, relaxed=False)
+        text_q = None if found.partial else _text_only(q)
         try:
             own = scorer.scores(text_q) if text_q is not None and shown else None
         except Expired:
@@ -1195,14 +1195,12 @@ def _is_field_filter(q: query.Query) -> bool:
     return bool(names) and "text" not in names
 
 
-def _text_only(q: query.Query, relaxed: bool) -> query.Query | None:
+def _text_only(q: query.Query) -> query.Query | None:
     """The query with each word matched in paragraph text only, not in the headline.
 
-    Used to count an article's matching paragraphs. None when that can't be
-    said simply (partial matches, or a query without words in the text).
+    Used to count an article's matching paragraphs (not for partial matches,
+    whose words vary). None when a query has no words in the text.
     """
-    if relaxed:
-        return None
 
     def strip(node: query.Query) -> query.Query:
         if isinstance(node, query.Or):
