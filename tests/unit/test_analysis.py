@@ -1,3 +1,4 @@
+from search_app import analysis
 from search_app.analysis import analyze, news_analyzer, split_sentences, stem
 
 
@@ -23,3 +24,39 @@ def test_sentences_do_not_break_after_known_abbreviations():
         "Mr. Smith met Dr. Jones on Jan. 5 in Washington.",
         "Then they left.",
     ]
+
+
+def test_index_shortcut_gives_the_same_postings_as_whoosh_token_chain():
+    from pathlib import Path
+
+    from search_app import indexing
+
+    texts = [
+        "The U.S. envoy's 3.5% rise: Café CAFÉ cafe, naïve — seeking asylum, asylum!",
+        "Ünïcödé ﬁne words; e.g. 1,000,000 and x",
+        "repeated repeated REPEATED words words",
+        "",
+        "   ",
+        "Mr. Kyaw Moe Tun said, 'We're staying' (2021-03-01).",
+    ]
+    seed = Path(__file__).resolve().parents[2] / "seeds"
+    texts += [
+        p.read_text(encoding="utf-8", errors="replace")[:20000] for p in sorted(seed.iterdir())
+    ]
+    schema = indexing.make_schema()
+    for name in ("text", "title", "source"):
+        field = schema[name]
+        assert analysis.fast_positions(field.analyzer) is not None
+        for text in texts:
+            fast = list(field.format.word_values(text, field.analyzer, mode="index"))
+            slow = list(
+                indexing._original_word_values(field.format, text, field.analyzer, mode="index")
+            )
+            assert fast == slow, (name, text[:40])
+
+
+def test_index_shortcut_is_not_taken_for_other_analyzers():
+    from whoosh.analysis import StandardAnalyzer
+
+    assert analysis.fast_positions(StandardAnalyzer()) is None
+    assert analysis.fast_positions(analysis.NltkTokenizer() | analysis.FoldFilter()) is None
