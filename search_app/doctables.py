@@ -40,6 +40,7 @@ class SegmentTable:
     member_starts: array  # where each article's run starts in member_docs (and one past the end)
     records: array  # each article's record (kind "a") docnum; -1 when the segment has none
     fp_hashes: array  # hash() of every paragraph fingerprint, sorted: a quick "is it here?"
+    fp_docs: array  # the docnum of each of those hashes, in the same order
     lengths: dict[str, bytes]  # field -> encoded length byte per docnum
 
 
@@ -134,7 +135,9 @@ def _segment_table(leaf: Any) -> SegmentTable:
         col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN) if perdoc else None
         lengths[fieldname] = _length_bytes(col, n)
     fps = _text_column(leaf, "fingerprint") or []
-    fp_hashes = array("q", sorted(hash(fp) for fp in fps if fp))
+    by_hash = sorted((hash(fp), docnum) for docnum, fp in enumerate(fps) if fp)
+    fp_hashes = array("q", (h for h, _ in by_hash))
+    fp_docs = array("i", (d for _, d in by_hash))
     return SegmentTable(
         doc_article=doc_article,
         ids=tuple(ids),
@@ -145,6 +148,7 @@ def _segment_table(leaf: Any) -> SegmentTable:
         member_starts=array("i", accumulate((len(m) for m in members), initial=0)),
         records=array("i", records_of),
         fp_hashes=fp_hashes,
+        fp_docs=fp_docs,
         lengths=lengths,
     )
 
@@ -228,20 +232,19 @@ class DocTables:
         docnum = self._records[article]
         return docnum if docnum >= 0 else None
 
-    def segments_with(self, fingerprint: str, besides: int) -> list[int]:
-        """The segments that may hold another paragraph with this fingerprint than
-        docnum ``besides`` (by hash: a match still needs checking)."""
+    def fingerprint_docs(self, fingerprint: str, besides: int) -> list[int]:
+        """Documents other than ``besides`` whose fingerprint has the same hash, in
+        global numbers (deleted ones included; a match still needs checking)."""
         h = hash(fingerprint)
-        own = bisect.bisect_right(self.offsets, besides) - 1
         out = []
-        for i, table in enumerate(self.segments):
+        for offset, table in zip(self.offsets, self.segments, strict=True):
             hashes = table.fp_hashes
-            j = bisect.bisect_left(hashes, h)
-            k = j
+            k = bisect.bisect_left(hashes, h)
             while k < len(hashes) and hashes[k] == h:
+                docnum = offset + table.fp_docs[k]
+                if docnum != besides:
+                    out.append(docnum)
                 k += 1
-            if k - j > (1 if i == own else 0):
-                out.append(i)
         return out
 
     def members(self, article: int) -> list[int]:

@@ -112,6 +112,8 @@ class QueryScorer:
             base = self.scores(q.a)
             gone = self.scores(q.b)
             return {d: s for d, s in base.items() if d not in gone}
+        if isinstance(q, query.Not):
+            return self._not(q)
         if isinstance(q, query.Phrase):
             return self._phrase(q)
         if isinstance(q, query.MultiTerm | query.NumericRange):
@@ -227,6 +229,8 @@ class QueryScorer:
     def _multi(self, q: query.Query) -> Scores:
         """Ranges, prefixes and patterns: the union of the terms they stand for, as Whoosh does."""
         if isinstance(q, query.NumericRange):
+            if q.fieldname == "date" and not self.schema["date"].indexed:
+                return self._dated(q)
             return self.scores(q._compile_query(self.searcher.reader()))
         words = [w for w in q._btexts(self.searcher.reader()) if w]
         terms = [query.Term(q.field(), w) for w in words]
@@ -240,6 +244,34 @@ class QueryScorer:
                 out.update(dict.fromkeys(self.scores(t), q.boost))
             return out
         return self.scores(query.Or(terms, boost=q.boost))
+
+    def _dated(self, q: query.NumericRange) -> Scores:
+        """A date range over the paragraphs' date column, through the doc tables.
+
+        Dates are not indexed as terms (eight range-tier terms per paragraph
+        were a sixth of ingest time); an article's paragraphs share its date,
+        so the range is checked once per article. Undated articles never match.
+        """
+        low, high = q.start, q.end
+        out: Scores = {}
+        boost = q.boost
+        for i, table in enumerate(self.tables.segments):
+            leaf = self.leaves[i]
+            deleted = getattr(leaf, "deleted_docs_set", ()) if leaf.has_deletions() else ()
+            offset = self.tables.offsets[i]
+            starts, docs = table.member_starts, table.member_docs
+            for a, raw in enumerate(table.dates):
+                if not raw:
+                    continue
+                if low is not None and (raw < low or (q.startexcl and raw == low)):
+                    continue
+                if high is not None and (raw > high or (q.endexcl and raw == high)):
+                    continue
+                out.update(
+                    (offset + d, boost) for d in docs[starts[a] : starts[a + 1]] if d not in deleted
+                )
+            self._check_deadline()
+        return out
 
     def _phrase(self, q: query.Phrase, allowed: Scores | None = None) -> Scores:
         """The words' summed scores where their positions make the phrase.
@@ -310,8 +342,8 @@ class QueryScorer:
             return {}
         positive = [s for s in subs if not isinstance(s, query.Not)]
         negative = [s.query for s in subs if isinstance(s, query.Not)]
-        if not positive:
-            return self._whoosh(q)
+        if not positive:  # nothing but NOTs: every document the NOTs leave, as Whoosh scores it
+            positive, negative = subs, []
         parts = sorted((self.scores(s) for s in positive), key=len)
         out = parts[0]
         for part in parts[1:]:
@@ -330,8 +362,6 @@ class QueryScorer:
         subs = q.subqueries
         if not subs:
             return {}
-        if any(isinstance(s, query.Not) for s in subs):
-            return self._whoosh(q)
         parts = sorted((self.scores(s) for s in subs), key=len, reverse=True)
         out = dict(parts[0])
         for part in parts[1:]:
@@ -339,6 +369,22 @@ class QueryScorer:
             out.update((d, get(d, 0.0) + s) for d, s in part.items())
         if len(subs) > 1 and q.boost != 1.0:
             out = {d: s * q.boost for d, s in out.items()}
+        return out
+
+    def _not(self, q: query.Not) -> Scores:
+        """Every live document the child does not match, scored 1.0 as Whoosh's
+        InverseMatcher does (article records included; the search skips them)."""
+        gone = self.scores(q.query)
+        out: Scores = {}
+        for i, leaf in enumerate(self.leaves):
+            offset = self.tables.offsets[i]
+            deleted = getattr(leaf, "deleted_docs_set", ()) if leaf.has_deletions() else ()
+            out.update(
+                (d, 1.0)
+                for d in range(offset, offset + leaf.doc_count_all())
+                if d not in gone and d - offset not in deleted
+            )
+            self._check_deadline()
         return out
 
     def _and_maybe(self, q: query.AndMaybe) -> Scores:

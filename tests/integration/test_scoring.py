@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,10 @@ QUERIES = [
     "title:myanmar",
     "source:bbc diplomat",
     "myanmar (junta OR military)",
-    "embassy date:[2000 TO 2030]",
-    "diplomat OR date:2011",
     "seeking asylum",  # proximity bonus (two plain words)
     "asylum diplomats embassy",
+    "NOT embassy",
+    "diplomat OR NOT asylum",
 ]
 
 
@@ -65,6 +66,57 @@ def test_scores_equal_whoosh_matchers(service: SearchService, text: str) -> None
     assert ours, f"{text!r} should match something in the test corpus"
     for docnum, score in theirs.items():
         assert ours[docnum] == pytest.approx(score, rel=1e-6), (text, docnum)
+
+
+def _dated(searcher, low: datetime, high: datetime) -> set[int]:  # type: ignore[no-untyped-def]
+    """Live paragraphs whose stored date falls in [low, high]: what a date range means."""
+    reader = searcher.reader()
+    out = set()
+    for docnum, fields in reader.iter_docs():
+        date = fields.get("date")
+        if fields.get("kind") == "p" and date is not None and low <= date <= high:
+            out.add(docnum)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "low", "high", "either"),
+    [
+        (
+            "embassy date:[2000 TO 2030]",
+            "embassy",
+            datetime(2000, 1, 1),
+            datetime(2030, 12, 31, 23, 59, 59),
+            False,
+        ),
+        (
+            "asylum OR date:2011",
+            "asylum",
+            datetime(2011, 1, 1),
+            datetime(2011, 12, 31, 23, 59, 59),
+            True,
+        ),
+    ],
+)
+def test_date_ranges_are_read_from_the_date_column(
+    service: SearchService, text: str, words: str, low: datetime, high: datetime, either: bool
+) -> None:
+    """Dates are columns, not terms: a range matches exactly the paragraphs dated in
+    it, and adds the same constant to every hit's word score."""
+    searcher = service._searcher()
+    q, _, _ = service.parse(text, searcher)
+    ours = QueryScorer(searcher, DocTables(searcher, SegmentCache())).scores(q)
+    wq, _, _ = service.parse(words, searcher)
+    theirs = whoosh_scores(searcher, wq)
+    dated = _dated(searcher, low, high)
+    assert dated and theirs
+    expected = set(theirs) | dated if either else set(theirs) & dated
+    assert expected and set(ours) == expected
+    if either:
+        assert dated - set(theirs), "the OR should add paragraphs found by date alone"
+    both = set(theirs) & dated
+    assert both
+    assert len({round(ours[d] - theirs[d], 6) for d in both}) == 1
 
 
 def test_not_matches_the_same_documents(service: SearchService) -> None:
