@@ -1,0 +1,90 @@
+"""The in-memory postings pool writes the same segments as Whoosh's sorting pool."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from whoosh.codec import whoosh3
+
+from search_app import indexing, postings_pool
+from search_app.indexing import ParagraphIndex
+from search_app.pipeline import ingest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _build(root: Path, memory_pool: bool, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Ours (memory pool, short blocks uncompressed) or Whoosh's own writing."""
+    monkeypatch.setattr(indexing, "MEMORY_POOL", memory_pool)
+    block_writer = postings_pool.write_block if memory_pool else indexing._whoosh_write_block
+    monkeypatch.setattr(whoosh3.W3PostingsWriter, "_write_block", block_writer)
+    index = root / ("memory" if memory_pool else "whoosh")
+    ingest([str(ROOT / "seeds")], index)
+    wire = ROOT / "tests" / "data" / "wire.jsonl"
+    ingest([str(wire)], index)
+    # A long posting list (more than one 128-posting block) and a replaced article.
+    many = root / "many.jsonl"
+    with many.open("w", encoding="utf-8") as fh:
+        for i in range(300):
+            doc = {"id": f"m{i}", "title": f"Harbour note {i}", "text": f"The harbour {i} opened."}
+            fh.write(json.dumps(doc) + "\n")
+        first = json.loads(wire.read_text(encoding="utf-8").splitlines()[0])
+        first["text"] += "\n\nA harbour paragraph was added later."
+        fh.write(json.dumps(first) + "\n")
+    ingest([str(many)], index)
+    return index
+
+
+def _contents(index: Path) -> list:  # type: ignore[type-arg]
+    """Every segment's terms with their statistics and postings, in order."""
+    out = []
+    ix = ParagraphIndex.open(index)
+    with ix.searcher() as searcher:
+        for leaf, _ in searcher.reader().leaf_readers():
+            terms = []
+            for fieldname, btext in leaf.all_terms():
+                info = leaf.term_info(fieldname, btext)
+                stats = (
+                    info.weight(),
+                    info.doc_frequency(),
+                    info.min_length(),
+                    info.max_length(),
+                    info.max_weight(),
+                    info.min_id(),
+                    info.max_id(),
+                )
+                m = leaf.postings(fieldname, btext)
+                postings = []
+                while m.is_active():
+                    postings.append((m.id(), m.weight(), m.value()))
+                    m.next()
+                terms.append((fieldname, btext, stats, postings))
+            out.append((leaf.doc_count_all(), terms))
+    return out
+
+
+def test_memory_pool_writes_what_whoosh_pool_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = _contents(_build(tmp_path, True, monkeypatch))
+    theirs = _contents(_build(tmp_path, False, monkeypatch))
+    assert len(ours) >= 2  # several segments
+    assert any(len(p) > 128 for _, terms in ours for *_, p in terms)  # multi-block lists
+    assert ours == theirs
+
+
+def test_short_blocks_are_stored_uncompressed_long_ones_compressed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = _build(tmp_path, True, monkeypatch)
+    compressed = set()
+    with ParagraphIndex.open(index).searcher() as searcher:
+        for leaf, _ in searcher.reader().leaf_readers():
+            for fieldname, btext in leaf.all_terms():
+                m = leaf.postings(fieldname, btext)
+                m = getattr(m, "child", m)
+                if hasattr(m, "_compression"):
+                    compressed.add(bool(m._compression))
+    assert compressed == {True, False}
