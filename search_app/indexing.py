@@ -34,6 +34,7 @@ from typing import Any
 
 from whoosh import formats, writing
 from whoosh import index as whoosh_index
+from whoosh.analysis import IDTokenizer
 from whoosh.codec import whoosh3
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -140,6 +141,55 @@ def _flush_segment(self):  # type: ignore[no-untyped-def]
 
 
 writing.SegmentWriter._flush_segment = _flush_segment
+_original_add_document = writing.SegmentWriter.add_document
+
+
+def _add_document(self, **fields):  # type: ignore[no-untyped-def]
+    """SegmentWriter.add_document handing each field's terms to the memory pool at once.
+
+    The same steps in the same order as Whoosh's, less a tuple and a call per
+    posting; other pools, and fields that want spelling words or term vectors,
+    go the original way.
+    """
+    pool = self.pool
+    schema = self.schema
+    if not isinstance(pool, MemoryPool) or "_boost" in fields:
+        return _original_add_document(self, **fields)
+    fieldnames = sorted(name for name in fields if not name.startswith("_"))
+    for name in fieldnames:
+        field = schema[name] if name in schema else None
+        if field is None or field.vector or field.separate_spelling():
+            return _original_add_document(self, **fields)
+    self._check_state()
+    perdocwriter = self.perdocwriter
+    docnum = self.docnum
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                boost = self._field_boost(fields, fieldname, 1.0)
+                length = pool.add_field(
+                    fieldname, docnum, field.index(value), boost, field.scorable
+                )
+            customval = fields.get(f"_stored_{fieldname}", value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    except Exception:
+        perdocwriter.cancel_doc()
+        raise
+    perdocwriter.finish_doc()
+    self._added = True
+    self.docnum += 1
+
+
+writing.SegmentWriter.add_document = _add_document
 
 # Segment writers keep postings per term in memory (postings_pool); False
 # brings back Whoosh's sorting pool (the tests compare the two).
@@ -191,16 +241,47 @@ def _word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-de
     """
     fast = fast_positions(analyzer) if isinstance(value, str) and set(kwargs) <= {"mode"} else None
     if fast is None:
-        yield from _original_word_values(self, value, analyzer, **kwargs)
-        return
+        return _original_word_values(self, value, analyzer, **kwargs)
+    key = (fast, self.field_boost, value)
+    if _last_values[0] == key:  # every paragraph of an article repeats its title and source
+        return iter(_last_values[1])
     boost = self.field_boost
+    out = []
     for term, poslist in fast(value).items():
-        deltas = [poslist[0]]
-        deltas.extend([b - a for a, b in zip(poslist, poslist[1:], strict=False)])
         n = len(poslist)
-        yield term, n, float(n) * boost, pack_uint(n) + pickle.dumps(deltas, 2)
+        if n == 1:
+            pos = poslist[0]
+            encoded = _ONE_POSITION[pos] if pos < len(_ONE_POSITION) else _encode([pos])
+        else:
+            deltas = [poslist[0]]
+            deltas.extend([b - a for a, b in zip(poslist, poslist[1:], strict=False)])
+            encoded = _encode(deltas)
+        out.append((term, n, float(n) * boost, encoded))
+    _last_values[:] = [key, out]
+    return iter(out)
 
 
+def _encode(deltas: list[int]) -> bytes:
+    """Positions.encode for position deltas."""
+    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+
+
+# Most words occur once in a paragraph: their encoded position, made once.
+_ONE_POSITION = [_encode([pos]) for pos in range(1024)]
+_last_values: list[Any] = [None, None]
+
+
+_original_existence_values = formats.Existence.word_values
+
+
+def _existence_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
+    """Existence.word_values for an ID field: the value is the one term, without a Token."""
+    if type(analyzer) is IDTokenizer and isinstance(value, str) and set(kwargs) <= {"mode"}:
+        return iter(((value, 1, self.field_boost, b""),))
+    return _original_existence_values(self, value, analyzer, **kwargs)
+
+
+formats.Existence.word_values = _existence_values
 formats.Positions.word_values = _word_values
 
 

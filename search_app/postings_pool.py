@@ -53,6 +53,26 @@ class MemoryPool:
         lists[1].append(weight)
         lists[2].append(value)
 
+    def add_field(
+        self, fieldname: str, docnum: int, items: Any, boost: float, scorable: bool
+    ) -> int:
+        """One field's (term, frequency, weight, value) items for one document;
+        returns the field length (summed frequencies) when the field is scorable."""
+        terms = self._terms
+        length = 0
+        for btext, freq, weight, value in items:
+            if scorable:
+                length += freq
+            key = (fieldname, btext)
+            lists = terms.get(key)
+            if lists is None:
+                self.fieldnames.add(fieldname)
+                lists = terms[key] = (array("i"), array("d"), [])
+            lists[0].append(docnum)
+            lists[1].append(weight * boost)
+            lists[2].append(value)
+        return length
+
     def _sorted(self) -> list[tuple[tuple[str, bytes], _Lists]]:
         out = []
         for key in sorted(self._terms):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..models import Removed
 
@@ -51,8 +52,12 @@ _DASH = re.compile(r"\s*-+\s*")
 FINGERPRINT_CHARS = 16  # 64 bits: no collision expected below billions of paragraphs
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
-    """The comparison form of a paragraph: NFKC, straight quotes, one space, casefolded."""
+    """The comparison form of a paragraph: NFKC, straight quotes, one space, casefolded.
+
+    Cached: dropping repeats and fingerprinting both ask for each paragraph.
+    """
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
     text = _SPACE.sub(" ", text).strip()
     # "a - b", "a -- b" and "a—b" are one dash whichever way it was typed.
