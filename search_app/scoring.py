@@ -61,9 +61,11 @@ class QueryScorer:
         deadline: float = float("inf"),
         clock: Callable[[], float] = time.monotonic,
         cache: PostingsCache | None = None,
+        word_scores: WordScores | None = None,
     ) -> None:
         self.searcher = searcher
         self.cache = cache
+        self.word_scores = word_scores
         self.tables = tables
         self.schema = searcher.schema
         self.leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
@@ -85,7 +87,15 @@ class QueryScorer:
             pass
         if self.clock() > self.deadline:
             raise Expired
+        shared = self.word_scores if self.word_scores is not None and _one_word(q) else None
+        if shared is not None:
+            out = shared.get(q)
+            if out is not None:
+                self._memo[q] = out
+                return out
         out = self._score(q)
+        if shared is not None:
+            shared.put(q, out)
         try:
             self._memo[q] = out
         except TypeError:  # an unhashable query: just don't remember it
@@ -447,6 +457,61 @@ def _raw(postings: _Postings) -> bool:
 
 def _has_values(segments: list[_Segment]) -> bool:
     return all(seg[3] is not None for seg in segments)
+
+
+def _one_word(q: query.Query) -> bool:
+    """A word in one field, or one word across fields (text OR headline)."""
+    kind = type(q)
+    if kind is query.Term:
+        return True
+    return (
+        kind is query.Or
+        and not getattr(q, "scale", None)
+        and all(type(sub) is query.Term for sub in q.subqueries)
+    )
+
+
+class WordScores:
+    """Scores of single words (in a field, or text OR headline), for one searcher.
+
+    A word's BM25 scores depend only on the searcher's segments and
+    statistics, so while no commit lands, the next query with that word
+    (a refinement, the next page, another query from the same newsroom) gets
+    them without scoring a posting. Only long lists are kept (a rare word
+    scores in microseconds); the least recently used go past the bound. The
+    service starts a new one with every new searcher, so nothing outlives the
+    commit that would change it.
+    """
+
+    MIN_DOCS = 256
+    ENTRY_BYTES = 100  # a dict slot, its key int and its float, roughly
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_entries = max_bytes // self.ENTRY_BYTES
+        self.entries = 0
+        self._data: OrderedDict[query.Query, Scores] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, q: query.Query) -> Scores | None:
+        with self._lock:
+            out = self._data.get(q)
+            if out is not None:
+                self._data.move_to_end(q)
+            return out
+
+    def put(self, q: query.Query, scores: Scores) -> None:
+        n = len(scores)
+        if n < self.MIN_DOCS or n > self.max_entries // 4:
+            return
+        with self._lock:
+            old = self._data.pop(q, None)
+            if old is not None:
+                self.entries -= len(old)
+            self._data[q] = scores
+            self.entries += n
+            while self.entries > self.max_entries and self._data:
+                _, gone = self._data.popitem(last=False)
+                self.entries -= len(gone)
 
 
 class PostingsCache:

@@ -50,7 +50,7 @@ from .models import (
     TermInfo,
     TimelineBucket,
 )
-from .scoring import Expired, PostingsCache, QueryScorer
+from .scoring import Expired, PostingsCache, QueryScorer, WordScores
 
 log = logging.getLogger(__name__)
 
@@ -549,6 +549,7 @@ class SearchService:
         self._doc_tables: DocTables | None = None  # of the current searcher
         self._segment_tables = SegmentCache()  # outlive searchers: segments don't change
         self._postings = PostingsCache(self.settings.postings_cache_mb * 2**20)  # likewise
+        self._word_scores: WordScores | None = None  # of the current searcher
         self._cache = _LRU(self.settings.cache_size)
         self._surfaces: dict[str, str] = {}
         self._parser = _make_parser(self.index.schema)
@@ -568,6 +569,9 @@ class SearchService:
         if s is not None:
             s.close()
         self._current, self._doc_tables = new, None
+        # Half the postings budget again for word scores (0 turns both off).
+        budget = self.settings.postings_cache_mb * 2**19
+        self._word_scores = WordScores(budget) if budget > 0 else None
         return new
 
     def _tables(self, searcher: Any) -> DocTables:
@@ -739,7 +743,9 @@ class SearchService:
         sources, req_dates = self._filter(req)
         q, q_dates = _split_dates(shown_q)
         tables = self._tables(searcher)
-        scorer = QueryScorer(searcher, tables, deadline, cache=self._postings)
+        scorer = QueryScorer(
+            searcher, tables, deadline, cache=self._postings, word_scores=self._word_scores
+        )
         found = _Found()
         expired = False
         try:

@@ -200,3 +200,35 @@ def test_phrases_from_cached_decoded_positions_match_whoosh(
         ours = QueryScorer(searcher, tables, cache=cache).scores(q)
         assert set(ours) == set(theirs) and ours, text
     assert any(isinstance(entry[2][0], tuple) for entry in cache._data.values() if entry[2])
+
+
+def test_word_scores_are_reused_until_a_commit_and_never_go_stale(tmp_path: Path) -> None:
+    """A word's scores are kept for the searcher they came from; a commit starts afresh."""
+    n = 60
+    docs = {f"a{i}": f"Ships waited in the harbour, report number {i}." for i in range(n)}
+    src = tmp_path / "port.jsonl"
+    _write(src, docs)
+    index = tmp_path / "index"
+    ingest([str(src)], index)
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    first = service.search(SearchRequest("harbour", per_page=100))
+    words = service._word_scores
+    assert words is not None
+    words.MIN_DOCS = 1  # keep even this corpus's short lists
+    again = service.search(SearchRequest("harbour", per_page=100))
+    assert words.entries > 0  # scored once, kept
+    third = service.search(SearchRequest("harbour", per_page=100))
+    assert [(r.id, r.score) for r in third.results] == [(r.id, r.score) for r in again.results]
+    assert [(r.id, r.score) for r in first.results] == [(r.id, r.score) for r in again.results]
+
+    docs["a0"] = "The ships left for open sea."
+    docs["b1"] = "A new berth opened in the harbour, the harbour master said."
+    _write(src, docs)
+    ingest([str(src)], index)
+    after = service.search(SearchRequest("harbour", per_page=100))
+    assert service._word_scores is not words  # a new searcher, new word scores
+    ids = [r.id for r in after.results]
+    assert "a0" not in ids and "b1" in ids and len(ids) == n
+    fresh = SearchService(index, Settings(index=index, cache_size=0, postings_cache_mb=0))
+    expected = fresh.search(SearchRequest("harbour", per_page=100))
+    assert [(r.id, r.score) for r in after.results] == [(r.id, r.score) for r in expected.results]
