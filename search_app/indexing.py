@@ -127,7 +127,11 @@ def _flush_segment(self):  # type: ignore[no-untyped-def]
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _PreloadedLengths(pdr) if isinstance(pdr, whoosh3.W3PerDocReader) else pdr
-    if isinstance(self.pool, MemoryPool) and type(self.fieldwriter) is whoosh3.W3FieldWriter:
+    if (
+        isinstance(self.pool, MemoryPool)
+        and self.pool.spilled is None
+        and type(self.fieldwriter) is whoosh3.W3FieldWriter
+    ):
         if lengths is None or isinstance(lengths, _PreloadedLengths):
             columns = lengths.column if lengths is not None else _no_lengths
             self.pool.write_to(self.fieldwriter, self.schema, columns)
@@ -198,9 +202,10 @@ _WhooshPostingPool = writing.PostingPool
 
 
 def _posting_pool(tempstore, segment, limitmb=128, **kwargs):  # type: ignore[no-untyped-def]
-    if MEMORY_POOL:
-        return MemoryPool()
-    return _WhooshPostingPool(tempstore, segment, limitmb=limitmb, **kwargs)
+    def whoosh_pool() -> Any:
+        return _WhooshPostingPool(tempstore, segment, limitmb=limitmb, **kwargs)
+
+    return MemoryPool(spill_to=whoosh_pool) if MEMORY_POOL else whoosh_pool()
 
 
 writing.PostingPool = _posting_pool
@@ -243,8 +248,9 @@ def _word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-de
     if fast is None:
         return _original_word_values(self, value, analyzer, **kwargs)
     key = (fast, self.field_boost, value)
-    if _last_values[0] == key:  # every paragraph of an article repeats its title and source
-        return iter(_last_values[1])
+    last = _last_values[0]
+    if last is not None and last[0] == key:  # paragraphs repeat their article's title, source
+        return iter(last[1])
     boost = self.field_boost
     out = []
     for term, poslist in fast(value).items():
@@ -257,7 +263,7 @@ def _word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-de
             deltas.extend([b - a for a, b in zip(poslist, poslist[1:], strict=False)])
             encoded = _encode(deltas)
         out.append((term, n, float(n) * boost, encoded))
-    _last_values[:] = [key, out]
+    _last_values[0] = (key, out)  # one slot, replaced whole: safe for a writer in a thread
     return iter(out)
 
 
@@ -268,7 +274,7 @@ def _encode(deltas: list[int]) -> bytes:
 
 # Most words occur once in a paragraph: their encoded position, made once.
 _ONE_POSITION = [_encode([pos]) for pos in range(1024)]
-_last_values: list[Any] = [None, None]
+_last_values: list[Any] = [None]
 
 
 _original_existence_values = formats.Existence.word_values

@@ -11,7 +11,9 @@ directly. The files written are the same, byte for byte (a test compares).
 
 Memory: a batch's postings stay in memory until the segment is written (about
 70 bytes a posting; a 10,000-article batch is about 50 MB per sub-writer).
-Ingest batches are bounded, so this is bounded too.
+Ingest batches are bounded, but a merge of big segments (``search-app
+optimize``) is not: past ``MAX_POSTINGS`` the pool hands everything to
+Whoosh's own pool, which spills sorted runs to disk.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.codec import whoosh3
@@ -36,13 +39,36 @@ class MemoryPool:
     keeps Whoosh's own pool (see indexing._SegmentsWriter).
     """
 
-    def __init__(self, tempstore: Any = None, segment: Any = None, **_kwargs: Any) -> None:
+    MAX_POSTINGS = 6_000_000  # about 500 MB
+
+    def __init__(self, spill_to: Callable[[], Any]) -> None:
+        """``spill_to`` makes the Whoosh pool that takes over past MAX_POSTINGS."""
         self.fieldnames: set[str] = set()
         self._terms: dict[tuple[str, bytes], _Lists] = {}
+        self._count = 0
+        self._spill_to = spill_to
+        self.spilled: Any = None  # Whoosh's pool, once it has taken over
+
+    def _spill(self) -> None:
+        pool = self._spill_to()
+        for (fieldname, btext), (docs, weights, values) in self._terms.items():
+            for d, w, v in zip(docs, weights, values, strict=True):
+                pool.add((fieldname, btext, d, w, v))
+        self._terms.clear()
+        self.spilled = pool
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, btext, docnum, weight, value = item
         if docnum < 0:  # Whoosh's marker for a spelling-only word; our schema has none
+            return
+        if self.spilled is not None:
+            self.fieldnames.add(fieldname)
+            self.spilled.add(item)
+            return
+        self._count += 1
+        if self._count > self.MAX_POSTINGS:
+            self._spill()
+            self.add(item)
             return
         key = (fieldname, btext)
         lists = self._terms.get(key)
@@ -58,9 +84,20 @@ class MemoryPool:
     ) -> int:
         """One field's (term, frequency, weight, value) items for one document;
         returns the field length (summed frequencies) when the field is scorable."""
+        if self.spilled is not None or self._count > self.MAX_POSTINGS:
+            if self.spilled is None:
+                self._spill()
+            self.fieldnames.add(fieldname)
+            length = 0
+            for btext, freq, weight, value in items:
+                if scorable:
+                    length += freq
+                self.spilled.add((fieldname, btext, docnum, weight * boost, value))
+            return length
         terms = self._terms
         length = 0
         for btext, freq, weight, value in items:
+            self._count += 1
             if scorable:
                 length += freq
             key = (fieldname, btext)
@@ -88,6 +125,9 @@ class MemoryPool:
 
     def iter_postings(self) -> Any:
         """Postings as Whoosh's pool gives them: sorted (field, term, docnum, weight, value)."""
+        if self.spilled is not None:
+            yield from self.spilled.iter_postings()
+            return
         for (fieldname, btext), (docs, weights, values) in self._sorted():
             for d, w, v in zip(docs, weights, values, strict=True):
                 yield fieldname, btext, d, w, v
@@ -115,6 +155,8 @@ class MemoryPool:
 
     def cleanup(self) -> None:
         self._terms.clear()
+        if self.spilled is not None:
+            self.spilled.cleanup()
 
 
 def _fill_blocks(

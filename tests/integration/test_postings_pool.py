@@ -90,3 +90,29 @@ def test_short_blocks_are_stored_uncompressed_long_ones_compressed(
                 if hasattr(m, "_compression"):
                     compressed.add(bool(m._compression))
     assert compressed == {True, False}
+
+
+def test_a_pool_past_its_bound_hands_over_to_whoosh_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merge of big segments (optimize) must not hold every posting in memory."""
+    theirs = _contents(_build(tmp_path, False, monkeypatch))
+    spills: list[int] = []
+    original = postings_pool.MemoryPool._spill
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        spills.append(self._count)
+        original(self)
+
+    monkeypatch.setattr(postings_pool.MemoryPool, "MAX_POSTINGS", 500)
+    monkeypatch.setattr(postings_pool.MemoryPool, "_spill", counted)
+    index = _build(tmp_path / "bounded", True, monkeypatch)
+    assert spills  # the bound was reached, and Whoosh's pool took over
+    assert _contents(index) == theirs
+    ParagraphIndex.open(index).optimize()
+    with ParagraphIndex.open(index).searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 1
+    assert (
+        ParagraphIndex.open(index).stats().paragraphs
+        == ParagraphIndex.open(tmp_path / "whoosh").stats().paragraphs
+    )
