@@ -248,7 +248,7 @@ def _word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-de
     if fast is None:
         return _original_word_values(self, value, analyzer, **kwargs)
     key = (fast, self.field_boost, value)
-    last = _last_values[0]
+    last = _last_values.get(id(self))  # this field's last value
     if last is not None and last[0] == key:  # paragraphs repeat their article's title, source
         return iter(last[1])
     boost = self.field_boost
@@ -263,7 +263,9 @@ def _word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-de
             deltas.extend([b - a for a, b in zip(poslist, poslist[1:], strict=False)])
             encoded = _encode(deltas)
         out.append((term, n, float(n) * boost, encoded))
-    _last_values[0] = (key, out)  # one slot, replaced whole: safe for a writer in a thread
+    if len(_last_values) > 64:  # formats of schemas no longer in use
+        _last_values.clear()
+    _last_values[id(self)] = (key, out)  # one slot per field, replaced whole: thread-safe
     return iter(out)
 
 
@@ -274,7 +276,7 @@ def _encode(deltas: list[int]) -> bytes:
 
 # Most words occur once in a paragraph: their encoded position, made once.
 _ONE_POSITION = [_encode([pos]) for pos in range(1024)]
-_last_values: list[Any] = [None]
+_last_values: dict[int, tuple[Any, list[Any]]] = {}
 
 
 _original_existence_values = formats.Existence.word_values

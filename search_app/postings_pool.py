@@ -34,9 +34,9 @@ class MemoryPool:
     """A stand-in for whoosh.writing.PostingPool for segments written in one go.
 
     It supports what a SegmentWriter that finalizes its own segment uses
-    (add, iter_postings, cleanup, fieldnames); Whoosh's non-multisegment
-    multiprocess writer, which passes pool run files between processes,
-    keeps Whoosh's own pool (see indexing._SegmentsWriter).
+    (add, iter_postings, cleanup, fieldnames). Whoosh's non-multisegment
+    multiprocess writer, which passes pool run files between processes, would
+    need run files it does not have: indexing only uses multisegment mode.
     """
 
     MAX_POSTINGS = 6_000_000  # about 500 MB

@@ -124,6 +124,9 @@ class QueryScorer:
             return {d: s for d, s in base.items() if d not in gone}
         if isinstance(q, query.Not):
             return self._not(q)
+        if isinstance(q, query.Require):  # the first part's scores where both match
+            needed = self.scores(q.b)
+            return {d: sc for d, sc in self.scores(q.a).items() if d in needed}
         if isinstance(q, query.Phrase):
             return self._phrase(q)
         if isinstance(q, query.MultiTerm | query.NumericRange):

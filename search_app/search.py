@@ -967,7 +967,6 @@ class SearchService:
             if len(refs) >= MAX_ALSO_IN:
                 return tuple(refs)
         return tuple(refs)
-        return tuple(refs)
 
     def _article_data(self, searcher: Any, tables: DocTables, number: int) -> dict[str, Any]:
         """An article's stored metadata (title, source, url, date...), from its record."""
@@ -1101,9 +1100,7 @@ class SearchService:
                 wq = None
             if wq is not None:
                 stems = highlight_terms(wq)
-                flt = query.And([query.Term("kind", "p"), query.Term("article_id", article_id)])
-                hits = searcher.search(wq, filter=flt, limit=None)
-                hit_positions = tuple(sorted(h["position"] for h in hits))
+                hit_positions = self._hit_positions(searcher, wq, article_id)
         highlights = tuple(
             highlight(p, stems, fragment_chars=10**9)[0] if stems else html.escape(p)
             for p in stored.article.paragraphs
@@ -1111,6 +1108,33 @@ class SearchService:
         # Hits through the headline alone mark nothing in the paragraph: not a hit here.
         hit_positions = tuple(i for i in hit_positions if "<mark>" in highlights[i])
         return ArticleView(stored=stored, highlights=highlights, hit_positions=hit_positions)
+
+    def _hit_positions(self, searcher: Any, wq: query.Query, article_id: str) -> tuple[int, ...]:
+        """The positions of the article's paragraphs that the query matches, scored as a
+        search scores them (dates are columns that Whoosh's own matchers can't see)."""
+        tables = self._tables(searcher)
+        timeout = self.settings.search_timeout
+        deadline = time.monotonic() + timeout if timeout > 0 else math.inf
+        scorer = QueryScorer(
+            searcher, tables, deadline, cache=self._postings, word_scores=self._word_scores
+        )
+        q, dates = _split_dates(wq)
+        try:
+            scores = scorer.scores(q)
+        except Expired:
+            return ()
+        first = searcher.document_number(article_id=article_id, kind="p")
+        if first is None:
+            return ()
+        number = tables.doc_article[first]
+        if number == NO_ARTICLE or not _within(tables.article_dates[number] or None, dates):
+            return ()
+        reader = searcher.reader()
+        return tuple(
+            sorted(
+                reader.stored_fields(d)["position"] for d in tables.members(number) if d in scores
+            )
+        )
 
 
 # ---------------------------------------------------------------- helpers

@@ -116,3 +116,26 @@ def test_a_pool_past_its_bound_hands_over_to_whoosh_pool(
         ParagraphIndex.open(index).stats().paragraphs
         == ParagraphIndex.open(tmp_path / "whoosh").stats().paragraphs
     )
+
+
+def test_each_articles_title_and_source_are_analysed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every paragraph repeats its article's title and source; the analysis is reused."""
+    from search_app import analysis
+
+    analysed: list[str] = []
+    real = analysis.term_positions
+
+    def counting(text: str) -> dict[str, list[int]]:
+        analysed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(indexing, "fast_positions", lambda a: counting if a else None)
+    src = tmp_path / "one.jsonl"
+    paragraphs = "\n\n".join(f"Paragraph {i} of the harbour story." for i in range(5))
+    doc = {"id": "h1", "title": "Harbour reopens", "text": paragraphs}
+    src.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    ingest([str(src)], tmp_path / "index", IngestOptions(workers=1))
+    assert analysed.count("Harbour reopens") == 1
+    assert sum(1 for t in analysed if t.startswith("Paragraph")) == 5
