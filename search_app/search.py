@@ -311,11 +311,17 @@ def _date_bounds(value: str, end: bool) -> datetime:
     return dt
 
 
-def _errors(q: query.Query) -> Iterable[str]:
+def _errors(q: query.Query, text: str = "") -> Iterable[str]:
+    """The parser's error nodes; one right after ``date:`` is a date it could not read
+    (``date:>2011`` fails deep in Whoosh with a message about int())."""
     if getattr(q, "error", None):
-        yield str(q.error)
+        start = getattr(q, "startchar", None)
+        if isinstance(start, int) and text[max(0, start - 5) : start].lower() == "date:":
+            yield f"{text[start : getattr(q, 'endchar', start)]!r} is not a parseable date"
+        else:
+            yield str(q.error)
     for child in q.children():
-        yield from _errors(child)
+        yield from _errors(child, text)
 
 
 def _bad_dates(q: query.Query, schema: Any) -> Iterable[str]:
@@ -644,7 +650,7 @@ class SearchService:
         except Exception as exc:  # Whoosh's parser is lenient; anything left is our bug
             log.warning("query %r failed to parse: %s", text, exc)
             raise QueryError(f"The query could not be understood: {exc}") from None
-        problems = list(_errors(q)) + list(_bad_dates(q, self.index.schema))
+        problems = list(_errors(q, prep.text)) + list(_bad_dates(q, self.index.schema))
         if problems:
             raise QueryError(_friendly_error(problems[0]))
         q = _lazy_ranges(_source_prefixes(q))

@@ -146,6 +146,13 @@ def test_an_unparseable_quoted_date_is_a_400(client):
     assert resp.status_code == 400 and "date" in resp.get_json()["error"]["message"]
 
 
+@pytest.mark.parametrize("q", ["date:>2021-03", "myanmar date:<2021", "date:march"])
+def test_an_unreadable_date_names_the_date_forms_we_read(client, q):
+    resp = client.get("/api/search", query_string={"q": q})
+    message = resp.get_json()["error"]["message"]
+    assert resp.status_code == 400 and "date:2011-07" in message and "int()" not in message
+
+
 def test_paragraph_counts_and_shown_hits_ignore_headline_only_matches(client):
     # "diplomat" is in this article's headline, so every one of its 22 paragraphs
     # matches through it; only those with the word in their own text count.
