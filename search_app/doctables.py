@@ -194,7 +194,7 @@ class DocTables:
             self.offsets.append(offset)
             self.segment_ids.append(_segment_id(leaf))
             self.segments.append(table)
-            deleted = getattr(leaf, "deleted_docs_set", frozenset()) if leaf.has_deletions() else ()
+            deleted = deleted_docs(leaf)
             to_global = [0] * len(table.ids)
             for a, aid in enumerate(table.ids):
                 rec = table.records[a]
@@ -286,6 +286,11 @@ class SegmentCache:
             for key in list(self._tables):
                 if key not in live:
                     del self._tables[key]
+
+
+def deleted_docs(leaf: Any) -> frozenset[int] | tuple[()]:
+    """A segment's deleted docnums (Whoosh keeps them as a set on the reader)."""
+    return getattr(leaf, "deleted_docs_set", frozenset()) if leaf.has_deletions() else ()
 
 
 def _segment_id(leaf: Any) -> str | None:

@@ -127,18 +127,17 @@ def _flush_segment(self):  # type: ignore[no-untyped-def]
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _PreloadedLengths(pdr) if isinstance(pdr, whoosh3.W3PerDocReader) else pdr
+    pool = self.pool
     if (
-        isinstance(self.pool, MemoryPool)
-        and self.pool.spilled is None
+        isinstance(pool, MemoryPool)
+        and pool.spilled is None
         and type(self.fieldwriter) is whoosh3.W3FieldWriter
+        and (lengths is None or isinstance(lengths, _PreloadedLengths))
     ):
-        if lengths is None or isinstance(lengths, _PreloadedLengths):
-            columns = lengths.column if lengths is not None else _no_lengths
-            self.pool.write_to(self.fieldwriter, self.schema, columns)
-        else:
-            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        columns = lengths.column if lengths is not None else _no_lengths
+        pool.write_to(self.fieldwriter, self.schema, columns)
     else:
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.add_postings(self.schema, lengths, pool.iter_postings())
     self.fieldwriter.close()
     if pdr:
         pdr.close()
@@ -211,27 +210,6 @@ def _posting_pool(tempstore, segment, limitmb=128, **kwargs):  # type: ignore[no
 writing.PostingPool = _posting_pool
 _whoosh_write_block = whoosh3.W3PostingsWriter._write_block
 whoosh3.W3PostingsWriter._write_block = write_block
-
-
-_original_datetime_index = DATETIME.index
-_datetime_terms: dict[tuple[int, int, datetime], list[Any]] = {}
-
-
-def _datetime_index(self, value, **kwargs):  # type: ignore[no-untyped-def]
-    """DATETIME.index, remembered: every paragraph of an article repeats its date,
-    and each date becomes eight range-tier terms through a slow conversion."""
-    if not isinstance(value, datetime) or kwargs:
-        return _original_datetime_index(self, value, **kwargs)
-    key = (self.bits, self.shift_step, value)
-    terms = _datetime_terms.get(key)
-    if terms is None:
-        if len(_datetime_terms) > 50_000:
-            _datetime_terms.clear()
-        terms = _datetime_terms[key] = list(_original_datetime_index(self, value))
-    return iter(terms)
-
-
-DATETIME.index = _datetime_index
 
 
 _original_word_values = formats.Positions.word_values

@@ -58,44 +58,27 @@ class MemoryPool:
         self.spilled = pool
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Whoosh's one-posting call (merges from other segments use it)."""
         fieldname, btext, docnum, weight, value = item
-        if docnum < 0:  # Whoosh's marker for a spelling-only word; our schema has none
-            return
-        if self.spilled is not None:
-            self.fieldnames.add(fieldname)
-            self.spilled.add(item)
-            return
-        self._count += 1
-        if self._count > self.MAX_POSTINGS:
-            self._spill()
-            self.add(item)
-            return
-        key = (fieldname, btext)
-        lists = self._terms.get(key)
-        if lists is None:
-            self.fieldnames.add(fieldname)
-            lists = self._terms[key] = (array("i"), array("d"), [])
-        lists[0].append(docnum)
-        lists[1].append(weight)
-        lists[2].append(value)
+        if docnum >= 0:  # -1 marks a spelling-only word; our schema has none
+            self.add_field(fieldname, docnum, ((btext, 1, weight, value),), 1.0, False)
 
     def add_field(
         self, fieldname: str, docnum: int, items: Any, boost: float, scorable: bool
     ) -> int:
         """One field's (term, frequency, weight, value) items for one document;
         returns the field length (summed frequencies) when the field is scorable."""
-        if self.spilled is not None or self._count > self.MAX_POSTINGS:
-            if self.spilled is None:
-                self._spill()
-            self.fieldnames.add(fieldname)
-            length = 0
+        self.fieldnames.add(fieldname)
+        if self.spilled is None and self._count > self.MAX_POSTINGS:
+            self._spill()
+        length = 0
+        if self.spilled is not None:
             for btext, freq, weight, value in items:
                 if scorable:
                     length += freq
                 self.spilled.add((fieldname, btext, docnum, weight * boost, value))
             return length
         terms = self._terms
-        length = 0
         for btext, freq, weight, value in items:
             self._count += 1
             if scorable:
@@ -103,7 +86,6 @@ class MemoryPool:
             key = (fieldname, btext)
             lists = terms.get(key)
             if lists is None:
-                self.fieldnames.add(fieldname)
                 lists = terms[key] = (array("i"), array("d"), [])
             lists[0].append(docnum)
             lists[1].append(weight * boost)

@@ -33,7 +33,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from search_app.doctables import DocTables
+from search_app.doctables import DocTables, deleted_docs
 
 Scores = dict[int, float]
 # A term's postings in one segment: (segment number, ids, weights, raw values)
@@ -224,7 +224,7 @@ class QueryScorer:
                 self.cache.put(segid, key, cached)
             # Deletions come after a segment is written (an article replaced
             # or removed), so the lists are kept whole and filtered on use.
-            deleted = getattr(leaf, "deleted_docs_set", None) if leaf.has_deletions() else None
+            deleted = deleted_docs(leaf)
             if deleted:
                 # Whoosh's document frequency counts deleted postings, some of
                 # which the list may lack (see _read_postings): ask the segment.
@@ -270,7 +270,7 @@ class QueryScorer:
         boost = q.boost
         for i, table in enumerate(self.tables.segments):
             leaf = self.leaves[i]
-            deleted = getattr(leaf, "deleted_docs_set", ()) if leaf.has_deletions() else ()
+            deleted = deleted_docs(leaf)
             offset = self.tables.offsets[i]
             starts, docs = table.member_starts, table.member_docs
             for a, raw in enumerate(table.dates):
@@ -391,7 +391,7 @@ class QueryScorer:
         out: Scores = {}
         for i, leaf in enumerate(self.leaves):
             offset = self.tables.offsets[i]
-            deleted = getattr(leaf, "deleted_docs_set", ()) if leaf.has_deletions() else ()
+            deleted = deleted_docs(leaf)
             out.update(
                 (d, 1.0)
                 for d in range(offset, offset + leaf.doc_count_all())

@@ -653,7 +653,7 @@ class SearchService:
         problems = list(_errors(q, prep.text)) + list(_bad_dates(q, self.index.schema))
         if problems:
             raise QueryError(_friendly_error(problems[0]))
-        q = _lazy_ranges(_source_prefixes(q))
+        q = _filter_ranges(_source_prefixes(q))
         q = self._bound_expansions(q, searcher.reader())
         q = _drop_stopwords(q)
         if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
@@ -742,16 +742,24 @@ class SearchService:
         high = datetime_to_long(end) if end else None
         return sources, ((low, high),)
 
-    def _search(self, searcher: Any, req: SearchRequest, started: float) -> ResultPage:
+    def _deadline(self) -> float:
+        """When a search started now must stop scoring (SEARCH_APP_SEARCH_TIMEOUT)."""
         timeout = self.settings.search_timeout
-        deadline = time.monotonic() + timeout if timeout > 0 else math.inf
+        return time.monotonic() + timeout if timeout > 0 else math.inf
+
+    def _scorer(self, searcher: Any, tables: DocTables, deadline: float) -> QueryScorer:
+        """A scorer sharing the service's decoded postings and word scores."""
+        return QueryScorer(
+            searcher, tables, deadline, cache=self._postings, word_scores=self._word_scores
+        )
+
+    def _search(self, searcher: Any, req: SearchRequest, started: float) -> ResultPage:
+        deadline = self._deadline()
         shown_q, prep, terms = self.parse(req.q, searcher)
         sources, req_dates = self._filter(req)
         q, q_dates = _split_dates(shown_q)
         tables = self._tables(searcher)
-        scorer = QueryScorer(
-            searcher, tables, deadline, cache=self._postings, word_scores=self._word_scores
-        )
+        scorer = self._scorer(searcher, tables, deadline)
         found = _Found()
         expired = False
         try:
@@ -1119,14 +1127,9 @@ class SearchService:
         """The positions of the article's paragraphs that the query matches, scored as a
         search scores them (dates are columns that Whoosh's own matchers can't see)."""
         tables = self._tables(searcher)
-        timeout = self.settings.search_timeout
-        deadline = time.monotonic() + timeout if timeout > 0 else math.inf
-        scorer = QueryScorer(
-            searcher, tables, deadline, cache=self._postings, word_scores=self._word_scores
-        )
         q, dates = _split_dates(wq)
         try:
-            scores = scorer.scores(q)
+            scores = self._scorer(searcher, tables, self._deadline()).scores(q)
         except Expired:
             return ()
         first = searcher.document_number(article_id=article_id, kind="p")
@@ -1279,18 +1282,14 @@ def _split_dates(q: query.Query) -> tuple[query.Query, _Dates]:
     return (query.AndMaybe(base, bonus) if bonus is not None else base), dates
 
 
-def _lazy_ranges(q: query.Query) -> query.Query:
-    """Date ranges as zero-scored unions of terms.
-
-    Whoosh scores a range as a constant by listing every matching document id
-    up front, which for a month of a news archive is most of the time a query
-    takes; a range only filters, so it is scored zero and matched lazily.
-    """
+def _filter_ranges(q: query.Query) -> query.Query:
+    """Date ranges scored (almost) zero: a range only filters, and must not outweigh
+    the words in an OR. Above zero, so a lone date query still matches."""
     if isinstance(q, query.NumericRange):
-        lazy = copy.copy(q)
-        lazy.boost, lazy.constantscore = 1e-6, False  # >0: a lone date query must match
-        return lazy
-    return q.apply(_lazy_ranges) if q.children() else q
+        quiet = copy.copy(q)
+        quiet.boost = 1e-6
+        return quiet
+    return q.apply(_filter_ranges) if q.children() else q
 
 
 def _source_prefixes(q: query.Query) -> query.Query:

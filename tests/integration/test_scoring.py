@@ -141,15 +141,20 @@ def _write(path: Path, docs: dict[str, str]) -> None:
             fh.write(json.dumps({"id": doc_id, "title": f"Port {doc_id}", "text": text}) + "\n")
 
 
-def test_replaced_and_new_articles_are_seen_through_cached_postings(tmp_path: Path) -> None:
-    """Decoded posting lists outlive searches; a later commit's deletions must still apply."""
-    n = 120
+def _harbour(tmp_path: Path, n: int) -> tuple[dict[str, str], Path, Path, SearchService]:
+    """``n`` articles with the word "harbour", ingested; the docs, source, index, service."""
     docs = {f"a{i}": f"Ships waited in the harbour, report number {i}." for i in range(n)}
     src = tmp_path / "port.jsonl"
     _write(src, docs)
     index = tmp_path / "index"
     ingest([str(src)], index)
-    service = SearchService(index, Settings(index=index, cache_size=0))
+    return docs, src, index, SearchService(index, Settings(index=index, cache_size=0))
+
+
+def test_replaced_and_new_articles_are_seen_through_cached_postings(tmp_path: Path) -> None:
+    """Decoded posting lists outlive searches; a later commit's deletions must still apply."""
+    n = 120
+    docs, src, index, service = _harbour(tmp_path, n)
     service._postings.MIN_POSTINGS = 1  # keep even this corpus's short lists
     first = service.search(SearchRequest("harbour", per_page=100))
     assert first.total_articles == n
@@ -205,12 +210,7 @@ def test_phrases_from_cached_decoded_positions_match_whoosh(
 def test_word_scores_are_reused_until_a_commit_and_never_go_stale(tmp_path: Path) -> None:
     """A word's scores are kept for the searcher they came from; a commit starts afresh."""
     n = 60
-    docs = {f"a{i}": f"Ships waited in the harbour, report number {i}." for i in range(n)}
-    src = tmp_path / "port.jsonl"
-    _write(src, docs)
-    index = tmp_path / "index"
-    ingest([str(src)], index)
-    service = SearchService(index, Settings(index=index, cache_size=0))
+    docs, src, index, service = _harbour(tmp_path, n)
     first = service.search(SearchRequest("harbour", per_page=100))
     words = service._word_scores
     assert words is not None
