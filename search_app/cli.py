@@ -179,12 +179,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"\n{bold}{r.title}{reset}  [{r.source or 'unknown'}, {date}]  id={r.id}")
         for p in r.paragraphs:
             if p.duplicate_of:
-                print(f"  ¶{p.position}: (same paragraph as in {p.duplicate_of.title!r})")
+                print(f"  ¶{p.position + 1}: (same paragraph as in {p.duplicate_of.title!r})")
                 continue
             text = p.highlight.replace("<mark>", mark).replace("</mark>", reset)
             import html as _html
 
-            print(f"  ¶{p.position}: {_html.unescape(text)}")
+            print(f"  ¶{p.position + 1}: {_html.unescape(text)}")
             if p.also_in:
                 print("      also in: " + "; ".join(a.title for a in p.also_in))
         if r.more:
