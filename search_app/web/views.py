@@ -14,11 +14,13 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from ..models import ResultPage
 from ..search import QueryError
+from . import filters
 from .errors import ApiError
 from .service import get_service, settings
 from .webadapter import search_request, search_url
 
 bp = Blueprint("views", __name__)
+bp.record_once(lambda state: filters.init_app(state.app))
 
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest", "oldest": "Oldest"}
 

@@ -69,12 +69,15 @@ def test_shared_wire_paragraph_is_shown_once_with_also_in_links(client):
 def test_source_facet_narrows_the_results(client):
     page = soup(client.get("/search?q=myanmar"))
     before = len(page.select("li.result"))
-    link = next(a for a in page.select("#facet-source a") if "reuters.com" in a.get_text())
-    narrowed = soup(client.get(link["href"]))
+    box = page.select_one('#facet-source input[type=checkbox][value="reuters.com"]')
+    form = box.find_parent("form")
+    assert form["method"] == "get" and form["action"] == "/search"
+    fields = [(i["name"], i["value"]) for i in form.select("input[type=hidden]")]
+    narrowed = soup(client.get("/search", query_string=[*fields, ("source", "reuters.com")]))
     after = narrowed.select("li.result")
     assert 0 < len(after) < before
     assert all("reuters.com" in r.select_one(".source").get_text() for r in after)
-    assert narrowed.select_one("#facet-source a.selected") is not None
+    assert narrowed.select_one('#facet-source input[value="reuters.com"]').has_attr("checked")
 
 
 def test_timeline_bars_filter_to_their_period(client):

@@ -15,17 +15,33 @@
     return Array.prototype.slice.call(document.querySelectorAll(".result-link"));
   }
 
+  function activate(link) {
+    resultLinks().forEach(function (a) { a.closest(".result").classList.remove("is-active"); });
+    link.focus();
+    link.closest(".result").classList.add("is-active");
+    link.scrollIntoView({ block: "nearest" });
+  }
+
   function moveFocus(step) {
     var links = resultLinks();
     if (!links.length) { return false; }
     var i = links.indexOf(document.activeElement);
+    if (i === -1) {
+      // From elsewhere in a result (a paragraph link), continue from that result.
+      var here = document.activeElement && document.activeElement.closest && document.activeElement.closest(".result");
+      if (here) { i = links.indexOf(here.querySelector(".result-link")); }
+    }
+    if (i === 0 && step < 0 && box) {  // ↑ from the first result goes back to the box
+      links[0].closest(".result").classList.remove("is-active");
+      box.focus();
+      return true;
+    }
     var next = i === -1 ? (step > 0 ? 0 : links.length - 1) : Math.min(links.length - 1, Math.max(0, i + step));
-    links.forEach(function (a) { a.closest(".result").classList.remove("is-active"); });
-    links[next].focus();
-    links[next].closest(".result").classList.add("is-active");
-    links[next].scrollIntoView({ block: "nearest" });
+    activate(links[next]);
     return true;
   }
+
+  document.documentElement.classList.add("js");
 
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) { return; }
@@ -35,11 +51,71 @@
       box.select();
     } else if (e.key === "Escape" && document.activeElement === box) {
       box.blur();
+    } else if (e.key === "ArrowDown" && document.activeElement === box) {
+      // The footer promises ↓ into the results. Chromium's suggestion popup, when it is
+      // open, takes the key before the page sees it, so suggestions keep ↓ while shown.
+      if (moveFocus(1)) { e.preventDefault(); }
     } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && !isTyping(document.activeElement)) {
       if (moveFocus(e.key === "ArrowDown" ? 1 : -1)) { e.preventDefault(); }
     }
     // Enter on a focused result link opens it: the browser's own behaviour.
   });
+
+  // --- Back returns to the result you opened --------------------------------
+  // The opened link is kept in this history entry's state, so it survives both a
+  // page restored from the back-forward cache and one the server renders again.
+  document.addEventListener("click", function (e) {
+    var link = e.target && e.target.closest ? e.target.closest(".result a[href]") : null;
+    if (!link) { return; }
+    var result = link.closest(".result");
+    var nth = Array.prototype.indexOf.call(result.querySelectorAll("a[href]"), link);
+    var state = Object.assign({}, history.state || {}, {
+      opened: { id: result.getAttribute("data-id"), href: link.getAttribute("href"), nth: nth }
+    });
+    try { history.replaceState(state, ""); } catch (err) { /* state too large: skip */ }
+  });
+
+  window.addEventListener("pageshow", function () {
+    var opened = history.state && history.state.opened;
+    if (!opened) { return; }
+    var result = Array.prototype.find.call(document.querySelectorAll(".result"), function (li) {
+      return li.getAttribute("data-id") === opened.id;
+    });
+    if (!result) { return; }
+    // The same link as before (title, paragraph number, "also in"), by place, then by address.
+    var all = result.querySelectorAll("a[href]");
+    var link = all[opened.nth] && all[opened.nth].getAttribute("href") === opened.href ? all[opened.nth]
+      : Array.prototype.find.call(all, function (a) { return a.getAttribute("href") === opened.href; })
+        || result.querySelector(".result-link");
+    resultLinks().forEach(function (a) { a.closest(".result").classList.remove("is-active"); });
+    result.classList.add("is-active");
+    link.focus({ preventScroll: true });
+    link.scrollIntoView({ block: "center" });
+  });
+
+  // --- facets: a ticked source applies at once -------------------------------
+  // Without script the form's Apply button does the same with a GET.
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input || !input.matches || !input.matches(".facet-form input[type=checkbox]")) { return; }
+    try { sessionStorage.setItem("facetFocus", input.value); } catch (err) { /* private mode */ }
+    if (input.form.requestSubmit) { input.form.requestSubmit(); } else { input.form.submit(); }
+  });
+
+  (function restoreFacetFocus() {
+    var value = null;
+    try { value = sessionStorage.getItem("facetFocus"); sessionStorage.removeItem("facetFocus"); } catch (err) { return; }
+    if (value === null) { return; }
+    var input = Array.prototype.find.call(document.querySelectorAll(".facet-form input[type=checkbox]"), function (c) {
+      return c.value === value;
+    });
+    if (!input) { return; }
+    var panel = input.closest(".facets-panel");
+    if (panel) { panel.open = true; }  // on a phone, keep the panel open to tick another
+    var more = input.closest(".facet-more");
+    if (more) { more.open = true; }
+    input.focus();
+  })();
 
   // --- search as you type -------------------------------------------------
   function balanced(q) {
@@ -74,6 +150,9 @@
     controller = window.AbortController ? new AbortController() : null;
     var fragParams = new URLSearchParams(params);
     fragParams.set("fragment", "1");
+    // live=1 lets the service read the last word as a prefix while it is being typed;
+    // it stays out of the address bar, so shared links and history hold plain searches.
+    fragParams.set("live", "1");
     fetch("/search?" + fragParams.toString(), { signal: controller ? controller.signal : undefined, headers: { "Accept": "text/html" } })
       .then(function (r) { return r.text(); })
       .then(function (html) {
