@@ -75,6 +75,20 @@ def also_in(result: Any) -> list[Any]:
     return list(seen.values())
 
 
+def duplicate_groups(result: Any) -> list[tuple[Any, list[Any]]]:
+    """``result``'s paragraphs already shown under another result, grouped by that result.
+
+    One line per article they repeat ("¶1, ¶2, ¶3: the same paragraphs as in X"),
+    not one line per paragraph: a full copy of an article would say it three times.
+    """
+    groups: dict[str, tuple[Any, list[Any]]] = {}
+    for p in getattr(result, "paragraphs", ()):
+        ref = getattr(p, "duplicate_of", None)
+        if ref is not None:
+            groups.setdefault(ref.id, (ref, []))[1].append(p)
+    return list(groups.values())
+
+
 def partial_split(page: Any) -> dict[str, Any]:
     """Where the divider goes and what it says: all-words results first, then partial ones.
 
@@ -131,3 +145,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(partial_split, "partial_split")
     app.add_template_filter(facet_split, "facet_split")
     app.add_template_filter(source_facet, "source_facet")
+    app.add_template_filter(duplicate_groups, "duplicate_groups")

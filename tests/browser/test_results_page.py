@@ -327,6 +327,12 @@ def test_also_in_is_listed_once_per_article(page: Page, harbour_server, tmp_path
     last_hit = first.locator("p.hit").last.bounding_box()
     also_box = first.locator("p.also").bounding_box()
     assert last_hit and also_box and also_box["y"] > last_hit["y"]
+    # The two copies each say once that their paragraphs are the first copy's.
+    for i in (1, 2):
+        dup = page.locator("li.result").nth(i).locator("p.dup")
+        expect(dup).to_have_count(1)
+        expect(dup.locator("a.para")).to_have_text(["¶1", "¶2", "¶3"])
+        expect(dup).to_contain_text(titles[0])
     shot(page, tmp_path, "also-in-once")
 
 
