@@ -132,7 +132,15 @@ def test_arrow_down_after_typing_on_the_home_page(page: Page, live_server):
     page.locator("#q").press_sequentially("junta", delay=20)
     expect(page.locator("li.result").first).to_be_visible()
     page.keyboard.press("ArrowDown")
-    expect(page.locator(".result-link").first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    second = page.locator(".result-link").nth(1)
+    expect(second).to_be_focused()
+    href = second.get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/articles/"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"/search\?q=junta$"))
+    expect(page.locator(f'.result-link[href="{href}"]')).to_be_focused()
 
 
 def test_back_returns_focus_to_the_result_opened(page: Page, live_server):
@@ -225,6 +233,7 @@ def test_show_more_past_twenty_facet_values(page: Page, harbour_server, tmp_path
     expect(hidden.first).to_be_visible()
     shown = page.locator(".facets li a").all_inner_texts()
     assert len(shown) == 26
+    shot(page, tmp_path, "facets-show-more-desktop")
     # The oldest year sits past the first 20; its link filters to it.
     hidden.filter(has_text="1990").locator("a").click()
     page.wait_for_url(re.compile(r"from=1990&to=1990"))
