@@ -406,6 +406,8 @@ def test_explain_shows_dates_as_dates(page: Page, live_server, tmp_path: Path):
     assert not re.search(r"\d{12,}", parsed.inner_text())
     page.goto(live_server.url("/search?q=myanmar+date:[2021-03-01+TO+2021-04-15]&explain=1"))
     expect(page.locator("code.parsed")).to_contain_text("date:[2021-03-01 TO 2021-04-15]")
+    page.goto(live_server.url("/search?q=myanmar+date:[2020+TO]&explain=1"))
+    expect(page.locator("code.parsed")).to_contain_text("date:[2020-01-01 TO])")
     page.goto(live_server.url("/search?q=myanmar+date:2021-04&explain=1"))
     expect(page.locator("code.parsed")).to_contain_text("date:2021-04)")
     shot(page, tmp_path, "explain-dates")
