@@ -79,9 +79,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         for failure in report.failed:
             print(f"failed: {failure.location}: {failure.reason}")
+        if report.failed_more:
+            print(f"failed: ... and {report.failed_more} more, not listed")
         print(
             f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
-            f"{report.removed} removed, {len(report.failed)} failed "
+            f"{report.removed} removed, {report.failed_count} failed "
             f"in {report.seconds:.1f} s"
         )
     return 0 if report.ok else 1
