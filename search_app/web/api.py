@@ -30,7 +30,7 @@ from ..sources import SourceError, SourceFailure
 from ..sources.upload import RequestError, document_from_json, documents_from_upload
 from .errors import ApiError
 from .openapi import openapi_spec
-from .security import require_token
+from .security import require_token, token_is_valid
 from .service import get_service, settings
 from .webadapter import search_request
 
@@ -152,12 +152,25 @@ class _ReindexJob:
         self.report: IngestReport | None = None
         self.error: str | None = None
 
-    def status(self) -> dict[str, Any]:
+    def status(self, full: bool = True) -> dict[str, Any]:
+        """The job's state; without ``full`` (no token), counts only: ids and paths stay private."""
+        report: dict[str, Any] | None = None
+        if self.report is not None:
+            report = self.report.as_dict()
+            if not full:
+                report = {
+                    "new": self.report.new,
+                    "updated": self.report.updated,
+                    "unchanged": self.report.unchanged,
+                    "removed": self.report.removed,
+                    "failed": self.report.failed_count,
+                    "seconds": report["seconds"],
+                }
         return {
             "running": bool(self.thread and self.thread.is_alive()),
             "started": self.started.isoformat() if self.started else None,
-            "report": self.report.as_dict() if self.report else None,
-            "error": self.error,
+            "report": report,
+            "error": self.error if full else ("failed" if self.error else None),
         }
 
 
@@ -195,4 +208,5 @@ def api_reindex() -> Any:
 
 @bp.get("/api/reindex")
 def api_reindex_status() -> Any:
-    return jsonify(_job().status())
+    """Progress for anyone; the article ids and failure locations only with the token."""
+    return jsonify(_job().status(full=token_is_valid()))
