@@ -225,9 +225,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import waitress
-
     from . import create_app
+    from .web import serving
 
     settings = load_settings()
     host = args.host or settings.host
@@ -237,7 +236,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app({"INDEX": str(args.index)})
     warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
-    waitress.serve(app, host=host, port=port, threads=settings.threads, ident="article-search")
+    serving.serve(app, host, port, app.config["SETTINGS"])
     return 0
 
 
