@@ -26,9 +26,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cleaning
+from . import cleaning, maintenance
 from .config import Settings
-from .indexing import ParagraphIndex, SchemaMismatch, children_die_with_parent
+from .indexing import (
+    IndexCorrupt,
+    ParagraphIndex,
+    SchemaMismatch,
+    children_die_with_parent,
+    write_lock,
+)
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .records import check_article
 from .sources import SourceFailure, SourceOptions, read_sources
@@ -643,6 +649,26 @@ def remove_article(root: str | Path, article_id: str, options: IngestOptions | N
         ingester.close()
 
 
+def _open_for_rebuild(root: Path) -> tuple[ParagraphIndex, bool]:
+    """(index, replace_all): the index as it is, or a fresh one when it is really damaged.
+
+    Call with the write lock held. Only a schema mismatch or a segment that
+    can't be read starts the index over; a healthy one is replaced in one
+    commit at the end, searches answering from it until then.
+    """
+    try:
+        index = ParagraphIndex.open(root, create=True)
+    except (SchemaMismatch, IndexCorrupt, *maintenance.READ_ERRORS) as exc:
+        reason: str | None = str(exc)
+    else:
+        reason = maintenance.damage(index)
+        if reason is None:
+            maintenance.clean_orphans(index.ix)
+            return index, True
+    log.warning("rebuilding index from scratch: %s", reason)
+    return ParagraphIndex.create(root), False
+
+
 def reindex(
     root: str | Path,
     options: IngestOptions | None = None,
@@ -658,18 +684,13 @@ def reindex(
     started = time.monotonic()
     root = Path(root)
     report = IngestReport()
-    try:
-        index = ParagraphIndex.open(root, create=True)
-        index.stats()  # reads every segment: a damaged one fails here, not mid-rebuild
-    except Exception as exc:  # wrong schema or damaged: start a fresh index
-        log.warning("rebuilding index from scratch: %s", exc)
-        index = ParagraphIndex.create(root)
-        replace_all = False
-    else:
-        replace_all = True
-    store = RawStore(index.store_path)
-    try:
-        with index.exclusive(options.writer_timeout):
+    root.mkdir(parents=True, exist_ok=True)
+    # The lock first: only its holder may decide the index is damaged and start
+    # it over, so readers never see an empty index while another writer works.
+    with write_lock(root, options.writer_timeout):
+        index, replace_all = _open_for_rebuild(root)
+        store = RawStore(index.store_path)
+        try:
             with index.writer(options.writer_timeout, replace_all=replace_all) as writer:
                 for seen, entry in enumerate(store.entries(), 1):
                     raw = store.get(entry.article_id)
@@ -692,8 +713,8 @@ def reindex(
                         entry = store.entry(aid)
                         store.put(aid, entry.key if entry else aid, raw, cleaning.CLEANER_VERSION)
             index.set_pending(False)
-    finally:
-        store.close()
+        finally:
+            store.close()
     report.seconds = time.monotonic() - started
     return report
 
