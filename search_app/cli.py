@@ -200,6 +200,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     progress.done()
     for failure in report.failed:
         print(f"failed: {failure.location}: {failure.reason}")
+    if report.failed_more:
+        print(f"failed: ... and {report.failed_more} more, not listed")
     print(f"reindexed {report.updated} articles in {report.seconds:.1f} s")
     return 0 if report.ok else 1
 
