@@ -416,7 +416,7 @@ class Ingester:
         """Batch a cleaned document (or record why it could not be cleaned)."""
         if isinstance(cleaned, str):
             named = raw.key and raw.key != raw.url and "#" in raw.location  # a JSON Lines record
-            self._fail(f"{raw.location} (id {raw.key!r})" if named else raw.location, cleaned)
+            self._fail(raw.location, f"id {raw.key!r}: {cleaned}" if named else cleaned)
             return
         stored = cleaned
         if isinstance(entry, StoreEntry) and entry.article_id != stored.id:
