@@ -86,7 +86,9 @@ def read_jsonl_stream(
         if not line.strip():
             continue
         try:
-            rec = json.loads(line.decode("utf-8", errors="replace"))
+            # utf-8-sig on the first line: a file saved with a byte-order mark is still JSON Lines.
+            encoding = "utf-8-sig" if line_no == 1 else "utf-8"
+            rec = json.loads(line.decode(encoding, errors="replace"))
         except RecursionError:
             yield SourceFailure(where, f"line {line_no} is nested too deeply to read")
             continue

@@ -116,6 +116,13 @@ def storage_fault(exc: BaseException, root: Path) -> ApiError | None:
         )
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
+        if "locked" in text:  # another process holds the raw store past sqlite's wait
+            return ApiError(
+                503,
+                f"The index in {root} is busy with another writer; try again shortly.",
+                "busy",
+                headers={"Retry-After": "5"},
+            )
         if "readonly" in text or "read-only" in text:
             code = errno.EROFS
         elif "full" in text or "disk i/o" in text:

@@ -198,3 +198,10 @@ def test_an_out_of_range_date_over_the_api_is_422_with_the_reason(api):
     )
     assert resp.status_code == 422
     assert "out of range" in resp.get_json()["error"]["message"]
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path: Path):
+    src = tmp_path / "bom.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + good(1).encode() + b"\n" + good(2).encode() + b"\n")
+    items = list(read_jsonl(str(src), SourceOptions()))
+    assert [i.key for i in items] == ["ok-1", "ok-2"]

@@ -166,3 +166,15 @@ def test_a_full_disk_is_503_for_an_upload_and_the_index_is_unchanged(writable_in
         assert server.request("GET", "/api/search?q=asylum")[0] == 200
     finally:
         server.stop()
+
+
+def test_a_raw_store_locked_past_sqlites_wait_is_503_busy(tmp_path: Path):
+    import sqlite3
+
+    from search_app.web.errors import storage_fault
+
+    fault = storage_fault(sqlite3.OperationalError("database is locked"), tmp_path)
+    assert fault is not None and fault.status == 503 and fault.code == "busy"
+    assert fault.headers["Retry-After"] == "5"
+    assert storage_fault(sqlite3.OperationalError("no such table: x"), tmp_path) is None
+    assert storage_fault(ValueError("a bug"), tmp_path) is None
