@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: serve test install install-test browser lint bench clean
+.PHONY: serve test fuzz install install-test browser lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ serve: install
 
 test: install-test browser
 	$(PY) -m pytest -q
+
+# Exploratory fuzzing with fresh random seeds (FUZZ_SECONDS per target, default 20).
+# Finds are written to tests/data/fuzz/; review them and commit the ones worth
+# keeping: `make test` replays that corpus with fixed seeds and never writes to it.
+fuzz: install-test
+	FUZZ_EXPLORE=1 $(PY) -m pytest -q -p no:randomly tests/property/test_fuzz.py -k 'fuzz_query or fuzz_cleaner'
 
 lint: install-test
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

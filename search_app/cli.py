@@ -79,9 +79,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         for failure in report.failed:
             print(f"failed: {failure.location}: {failure.reason}")
+        if report.failed_more:
+            print(f"failed: ... and {report.failed_more} more, not listed")
         print(
             f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
-            f"{report.removed} removed, {len(report.failed)} failed "
+            f"{report.removed} removed, {report.failed_count} failed "
             f"in {report.seconds:.1f} s"
         )
     return 0 if report.ok else 1
@@ -198,6 +200,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     progress.done()
     for failure in report.failed:
         print(f"failed: {failure.location}: {failure.reason}")
+    if report.failed_more:
+        print(f"failed: ... and {report.failed_more} more, not listed")
     print(f"reindexed {report.updated} articles in {report.seconds:.1f} s")
     return 0 if report.ok else 1
 
@@ -223,9 +227,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import waitress
-
     from . import create_app
+    from .web import serving
 
     settings = load_settings()
     host = args.host or settings.host
@@ -235,7 +238,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app({"INDEX": str(args.index)})
     warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
-    waitress.serve(app, host=host, port=port, threads=settings.threads, ident="article-search")
+    serving.serve(app, host, port, app.config["SETTINGS"])
     return 0
 
 

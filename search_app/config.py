@@ -39,6 +39,10 @@ class Settings:
     cache_size: int = 256  # result pages kept per process; cleared on every commit
     postings_cache_mb: int = 64  # decoded posting lists of common words kept between searches
     ingest_workers: int = 0  # processes for a large `ingest` command; 0 = one per CPU core
+    # Hostile clients (issue 18): waitress's connection cap, and the seconds a
+    # request's headers may take (and an idle connection may stay) before closing.
+    connection_limit: int = 500
+    channel_timeout: int = 10
 
 
 def _coerce(value: str, current: Any) -> Any:

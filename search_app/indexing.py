@@ -44,6 +44,7 @@ from whoosh.system import pack_uint
 from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 
+from . import maintenance
 from .analysis import fast_positions, news_analyzer, plain_analyzer
 from .models import Article, IndexStats, Provenance, Removed, StoredArticle
 from .postings_pool import MemoryPool, write_block
@@ -679,6 +680,38 @@ class IndexWriter:
         self.deleted += 1
 
 
+@contextmanager
+def write_lock(root: Path, timeout: float = 60.0) -> Iterator[None]:
+    """Hold the folder's write lock: one writing process at a time.
+
+    An OS lock (flock) rather than Whoosh's own, because a flush covers the
+    index commit *and* the raw-store commit; the kernel drops it when a
+    process dies, so a killed ingest never leaves a stale lock behind. A
+    function of the folder alone, so ``reindex`` can hold it before it knows
+    whether the index there opens.
+    """
+    path = root / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(
+                        f"another process is writing to the index in {root} and did "
+                        f"not finish within {timeout:g} s; try again when it is done"
+                    ) from None
+                time.sleep(0.1)
+        _held_lock_fds.add(fd)
+        yield
+    finally:
+        _held_lock_fds.discard(fd)
+        os.close(fd)  # closing releases the flock
+
+
 class ParagraphIndex:
     """An index folder: the Whoosh index plus its schema version."""
 
@@ -757,32 +790,10 @@ class ParagraphIndex:
 
     @contextmanager
     def exclusive(self, timeout: float = 60.0) -> Iterator[None]:
-        """Hold the folder's write lock: one writing process at a time.
-
-        An OS lock (flock) rather than Whoosh's own, because a flush covers the
-        index commit *and* the raw-store commit; the kernel drops it when a
-        process dies, so a killed ingest never leaves a stale lock behind.
-        """
-        path = self.root / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise IndexBusy(
-                            f"another process is writing to the index in {self.root} and did "
-                            f"not finish within {timeout:g} s; try again when it is done"
-                        ) from None
-                    time.sleep(0.1)
-            _held_lock_fds.add(fd)
+        """Hold the folder's write lock (``write_lock``), and clear what failed commits left."""
+        with write_lock(self.root, timeout):
+            maintenance.clean_orphans(self.ix)
             yield
-        finally:
-            _held_lock_fds.discard(fd)
-            os.close(fd)  # closing releases the flock
 
     @property
     def pending(self) -> bool:
@@ -892,7 +903,7 @@ class ParagraphIndex:
                 for term in s.lexicon("source_key")
                 if next(iter(s.docs_for_query(Term("source_key", term))), None) is not None
             )
-        size = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+        size = maintenance.index_bytes(self.root, self.ix)  # no orphans; files may vanish
         return IndexStats(
             articles=articles,
             paragraphs=paragraphs,

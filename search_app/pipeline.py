@@ -26,10 +26,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cleaning
+from . import cleaning, maintenance
 from .config import Settings
-from .indexing import ParagraphIndex, SchemaMismatch, children_die_with_parent
+from .indexing import (
+    IndexCorrupt,
+    ParagraphIndex,
+    SchemaMismatch,
+    children_die_with_parent,
+    write_lock,
+)
 from .models import Article, Provenance, RawDocument, StoredArticle
+from .records import check_article
 from .sources import SourceFailure, SourceOptions, read_sources
 from .store import RawStore, StoreEntry
 
@@ -97,6 +104,9 @@ class Failure:
     reason: str
 
 
+MAX_FAILURES_KEPT = 100
+
+
 @dataclass
 class IngestReport:
     """What an ingest did; the CLI prints it and the API returns it."""
@@ -108,10 +118,27 @@ class IngestReport:
     failed: list[Failure] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    failed_more: int = 0  # failures past MAX_FAILURES_KEPT: counted, not kept
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.failed_more
+
+    @property
+    def failed_count(self) -> int:
+        return len(self.failed) + self.failed_more
+
+    def add_failure(self, failure: Failure) -> bool:
+        """Keep the first MAX_FAILURES_KEPT failures, count the rest; True when kept.
+
+        A file of two million bad lines must not become two million report
+        entries (memory, and a terminal of output).
+        """
+        if len(self.failed) < MAX_FAILURES_KEPT:
+            self.failed.append(failure)
+            return True
+        self.failed_more += 1
+        return False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -120,6 +147,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "failed": [{"location": f.location, "reason": f.reason} for f in self.failed],
+            "failed_more": self.failed_more,
             "article_ids": self.article_ids,
             "seconds": round(self.seconds, 3),
         }
@@ -143,6 +171,8 @@ def identity_key(raw: RawDocument, article: Article) -> tuple[str, bool]:
         return article.url, False
     if raw.url:
         return raw.url, False
+    if raw.meta.get("_identity") == "content":  # an upload: its name is only a label
+        return f"sha256:{raw.sha256}", False
     return raw.location, False
 
 
@@ -197,6 +227,7 @@ def clean_raw(raw: RawDocument, rules: cleaning.Rules | None = None) -> StoredAr
         rules=rules,
     )
     article = apply_meta(raw, article)
+    check_article(article)  # a value the index can't hold fails this article alone
     if not article.paragraphs:
         raise cleaning.CleaningError("no article text found")
     key, literal = identity_key(raw, article)
@@ -368,7 +399,8 @@ class Ingester:
 
     def lookup(self, raw: RawDocument) -> StoreEntry | None | object:
         """The store's entry for a document, or _UNCHANGED (counted) if cleaning can be skipped."""
-        entry = self.store.find(key=raw.key, location=None if raw.key else raw.location)
+        by_location = not raw.key and raw.meta.get("_identity") != "content"
+        entry = self.store.find(key=raw.key, location=raw.location if by_location else None)
         if (
             entry is not None
             and entry.sha256 == raw.sha256
@@ -383,7 +415,8 @@ class Ingester:
     ) -> None:
         """Batch a cleaned document (or record why it could not be cleaned)."""
         if isinstance(cleaned, str):
-            self._fail(raw.location, cleaned)
+            named = raw.key and raw.key != raw.url and "#" in raw.location  # a JSON Lines record
+            self._fail(raw.location, f"id {raw.key!r}: {cleaned}" if named else cleaned)
             return
         stored = cleaned
         if isinstance(entry, StoreEntry) and entry.article_id != stored.id:
@@ -402,8 +435,8 @@ class Ingester:
         self._deletes.add(article_id)
 
     def _fail(self, location: str, reason: str) -> None:
-        log.warning("%s: %s", location, reason)
-        self.report.failed.append(Failure(location, reason))
+        if self.report.add_failure(Failure(location, reason)):
+            log.warning("%s: %s", location, reason)
 
     def flush(self) -> None:
         """Write the batch: index commit, then store commit, under the write lock."""
@@ -616,6 +649,26 @@ def remove_article(root: str | Path, article_id: str, options: IngestOptions | N
         ingester.close()
 
 
+def _open_for_rebuild(root: Path) -> tuple[ParagraphIndex, bool]:
+    """(index, replace_all): the index as it is, or a fresh one when it is really damaged.
+
+    Call with the write lock held. Only a schema mismatch or a segment that
+    can't be read starts the index over; a healthy one is replaced in one
+    commit at the end, searches answering from it until then.
+    """
+    try:
+        index = ParagraphIndex.open(root, create=True)
+    except (SchemaMismatch, IndexCorrupt, *maintenance.READ_ERRORS) as exc:
+        reason: str | None = str(exc)
+    else:
+        reason = maintenance.damage(index)
+        if reason is None:
+            maintenance.clean_orphans(index.ix)
+            return index, True
+    log.warning("rebuilding index from scratch: %s", reason)
+    return ParagraphIndex.create(root), False
+
+
 def reindex(
     root: str | Path,
     options: IngestOptions | None = None,
@@ -631,18 +684,13 @@ def reindex(
     started = time.monotonic()
     root = Path(root)
     report = IngestReport()
-    try:
-        index = ParagraphIndex.open(root, create=True)
-        index.stats()  # reads every segment: a damaged one fails here, not mid-rebuild
-    except Exception as exc:  # wrong schema or damaged: start a fresh index
-        log.warning("rebuilding index from scratch: %s", exc)
-        index = ParagraphIndex.create(root)
-        replace_all = False
-    else:
-        replace_all = True
-    store = RawStore(index.store_path)
-    try:
-        with index.exclusive(options.writer_timeout):
+    root.mkdir(parents=True, exist_ok=True)
+    # The lock first: only its holder may decide the index is damaged and start
+    # it over, so readers never see an empty index while another writer works.
+    with write_lock(root, options.writer_timeout):
+        index, replace_all = _open_for_rebuild(root)
+        store = RawStore(index.store_path)
+        try:
             with index.writer(options.writer_timeout, replace_all=replace_all) as writer:
                 for seen, entry in enumerate(store.entries(), 1):
                     raw = store.get(entry.article_id)
@@ -651,7 +699,7 @@ def reindex(
                     try:
                         stored = clean_raw(raw, options.rules)
                     except Exception as exc:
-                        report.failed.append(Failure(entry.location, str(exc)))
+                        report.add_failure(Failure(entry.location, str(exc)))
                         continue
                     writer.put(_with_id(stored, entry.article_id))
                     report.updated += 1
@@ -665,8 +713,8 @@ def reindex(
                         entry = store.entry(aid)
                         store.put(aid, entry.key if entry else aid, raw, cleaning.CLEANER_VERSION)
             index.set_pending(False)
-    finally:
-        store.close()
+        finally:
+            store.close()
     report.seconds = time.monotonic() - started
     return report
 

@@ -8,11 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..models import RawDocument
-from .base import SourceFailure, SourceOptions, human_bytes
+from .base import SourceError, SourceFailure, SourceOptions, human_bytes
+from .compressed import GZIP_MAGIC, gunzip, strip_gz
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json-lines", ".ndjson")
+JSONL_SUFFIXES = (
+    ".jsonl",
+    ".jsonl.gz",
+    ".json-lines",
+    ".json-lines.gz",
+    ".ndjson",
+    ".ndjson.gz",
+)
 FEED_SUFFIXES = {".rss", ".atom", ".xml"}
 
 # Magic numbers of formats people drop into a folder of articles by mistake.
@@ -110,12 +118,18 @@ def read_file(path: Path, options: SourceOptions) -> RawDocument | SourceFailure
         return SourceFailure(location, "permission denied")
     except OSError as exc:
         return SourceFailure(location, f"unreadable ({exc.strerror or exc})")
+    suffix = path.suffix.lower()
+    if content.startswith(GZIP_MAGIC):  # story.html.gz: the page inside, under the same cap
+        try:
+            content = gunzip(content, location, options.max_bytes)
+        except SourceError as exc:
+            return SourceFailure(location, exc.reason)
+        suffix = Path(strip_gz(path.name)).suffix.lower()
     if not content.strip():
         return SourceFailure(location, "empty file")
     kind = sniff(content[:8192])
     if kind is None:
         return SourceFailure(location, describe_binary(content[:16]))
-    suffix = path.suffix.lower()
     if kind == "feed" or (suffix in FEED_SUFFIXES and kind != "html"):
         if kind == "feed":
             return RawDocument(

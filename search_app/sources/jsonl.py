@@ -1,75 +1,132 @@
-"""JSON Lines files of articles: one object a line (id, url, title, date, text or html)."""
+"""JSON Lines files of articles: one object a line (id, url, title, date, text or html).
+
+Hostile files are expected: a line is read with a bound (an over-long line is
+skipped without ever being held whole), and every way a record can be bad
+(not JSON, nested past the parser's depth, a number too long to convert, no
+text) fails that record alone, naming its line and, when it has one, its id.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import IO, Any
 
 from ..models import RawDocument
 from .base import SourceFailure, SourceOptions
 
 META_FIELDS = ("title", "date", "url", "source", "dateline", "category")
+_SKIP_CHUNK = 1 << 20  # an over-long line is skipped this much at a time
+
+
+def line_limit(options: SourceOptions) -> int:
+    """Bytes a line may take: the document cap, with room for JSON escaping and fields."""
+    return 2 * options.max_bytes + 65_536
 
 
 def read_jsonl(path: str, options: SourceOptions) -> Iterator[RawDocument | SourceFailure]:
-    """Stream the records; a bad line is a failure naming its number, and the file goes on."""
-    opener = gzip.open if path.lower().endswith(".gz") else open
+    """Stream the records of a file (``.gz`` too); a bad line fails alone and the file goes on."""
+    opener: Any = gzip.open if path.lower().endswith(".gz") else open
     try:
-        fh = opener(path, "rt", encoding="utf-8", errors="replace")
+        fh = opener(path, "rb")
     except OSError as exc:
         yield SourceFailure(path, f"unreadable ({exc})")
         return
-    fetched = datetime.now(UTC)
     with fh:
-        line_no = 0
-        while True:
-            try:
-                line = fh.readline()
-            except (OSError, EOFError) as exc:
-                yield SourceFailure(f"{path}#{line_no + 1}", f"unreadable ({exc})")
-                return
+        yield from read_jsonl_stream(fh, path, options)
+
+
+def _lines(fh: IO[bytes], limit: int, location: str) -> Iterator[tuple[int, bytes | None, str]]:
+    """(line number, line or None when over the limit, read error) without unbounded reads."""
+    line_no = 0
+    while True:
+        try:
+            line = fh.readline(limit + 1)
             if not line:
                 return
             line_no += 1
-            if not line.strip():
+            if len(line) > limit and not line.endswith(b"\n"):
+                while True:  # drop the rest of the line, a chunk at a time
+                    rest = fh.readline(_SKIP_CHUNK)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+                yield line_no, None, ""
                 continue
-            location = f"{path}#{line_no}"
-            try:
-                rec = json.loads(line)
-            except ValueError as exc:
-                yield SourceFailure(location, f"line {line_no} is not valid JSON ({exc.msg})")
-                continue
-            if not isinstance(rec, dict):
-                yield SourceFailure(location, f"line {line_no} is not a JSON object")
-                continue
-            html, text = rec.get("html"), rec.get("text")
-            body, content_type = (
-                (html, "text/html")
-                if isinstance(html, str) and html.strip()
-                else (
-                    text,
-                    "text/plain",
-                )
-            )
-            if not isinstance(body, str) or not body.strip():
-                yield SourceFailure(location, f"line {line_no} has no 'text' or 'html'")
-                continue
-            content = body.encode("utf-8")
-            if len(content) > options.max_bytes:
-                yield SourceFailure(location, f"line {line_no} is over the size cap")
-                continue
-            key = rec.get("id") if isinstance(rec.get("id"), str | int) else None
-            url = rec.get("url") if isinstance(rec.get("url"), str) else None
-            meta = {k: rec[k] for k in META_FIELDS if isinstance(rec.get(k), str | int | float)}
-            yield RawDocument(
-                content=content,
-                location=location,
-                fetched_at=fetched,
-                content_type=content_type,
-                charset="utf-8",
-                url=url,
-                key=str(key) if key is not None else url,
-                meta=meta,
-            )
+        except (OSError, EOFError, zlib.error) as exc:
+            yield line_no + 1, None, f"unreadable ({exc})"
+            return
+        yield line_no, line, ""
+
+
+def _record_id(rec: dict[str, Any]) -> str:
+    value = rec.get("id")
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        shown = str(value)
+        return f" (id {shown[:80]!r})"
+    return ""
+
+
+def read_jsonl_stream(
+    fh: IO[bytes], location: str, options: SourceOptions
+) -> Iterator[RawDocument | SourceFailure]:
+    """The records of an open binary stream; the CLI's files and the API's uploads share it."""
+    fetched = datetime.now(UTC)
+    limit = line_limit(options)
+    for line_no, line, error in _lines(fh, limit, location):
+        where = f"{location}#{line_no}"
+        if error:
+            yield SourceFailure(where, error)
+            return
+        if line is None:
+            yield SourceFailure(where, f"line {line_no} is over the size cap ({limit:,} bytes)")
+            continue
+        if not line.strip():
+            continue
+        try:
+            # utf-8-sig on the first line: a file saved with a byte-order mark is still JSON Lines.
+            encoding = "utf-8-sig" if line_no == 1 else "utf-8"
+            rec = json.loads(line.decode(encoding, errors="replace"))
+        except RecursionError:
+            yield SourceFailure(where, f"line {line_no} is nested too deeply to read")
+            continue
+        except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+            reason = getattr(exc, "msg", None) or str(exc)
+            yield SourceFailure(where, f"line {line_no} is not valid JSON ({reason[:200]})")
+            continue
+        if not isinstance(rec, dict):
+            yield SourceFailure(where, f"line {line_no} is not a JSON object")
+            continue
+        yield _record(rec, line_no, where, fetched, options)
+
+
+def _record(
+    rec: dict[str, Any], line_no: int, where: str, fetched: datetime, options: SourceOptions
+) -> RawDocument | SourceFailure:
+    html, text = rec.get("html"), rec.get("text")
+    if isinstance(html, str) and html.strip():
+        body, content_type = html, "text/html"
+    else:
+        body, content_type = text, "text/plain"
+    rid = _record_id(rec)
+    if not isinstance(body, str) or not body.strip():
+        return SourceFailure(where, f"line {line_no}{rid} has no 'text' or 'html'")
+    content = body.encode("utf-8", errors="replace")
+    if len(content) > options.max_bytes:
+        return SourceFailure(where, f"line {line_no}{rid} is over the size cap")
+    raw_id = rec.get("id")
+    key = raw_id if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    url = rec.get("url") if isinstance(rec.get("url"), str) else None
+    meta = {k: rec[k] for k in META_FIELDS if isinstance(rec.get(k), str | int | float)}
+    return RawDocument(
+        content=content,
+        location=where,
+        fetched_at=fetched,
+        content_type=content_type,
+        charset="utf-8",
+        url=url,
+        key=str(key) if key is not None else url,
+        meta=meta,
+    )

@@ -8,12 +8,8 @@ lands (the service looks for a new commit before every search).
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import mimetypes
-import re
 import threading
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,18 +26,17 @@ from ..pipeline import (
     remove_article,
 )
 from ..serialize import article_as_dict, page_as_dict, stats_as_dict
-from ..sources import SourceError, fetch_url
+from ..sources import SourceError, SourceFailure
+from ..sources.upload import RequestError, document_from_json, documents_from_upload
 from .errors import ApiError
 from .openapi import openapi_spec
-from .security import require_token
+from .security import require_token, token_is_valid
 from .service import get_service, settings
 from .webadapter import search_request
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__)
-
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @bp.get("/api/search")
@@ -89,76 +84,39 @@ def _options() -> IngestOptions:
     return options_from_settings(settings(), from_client=True)
 
 
-def _safe_name(filename: str | None) -> str:
-    """An upload's name for display and identity only; it never becomes a path."""
-    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    return _UNSAFE_NAME.sub("_", base).strip("._")[:100] or "upload"
-
-
-def _str_field(data: dict[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f"'{name}' must be a string.")
-    return value
-
-
-def _documents_from_request(options: IngestOptions) -> list[RawDocument]:
-    now = datetime.now(UTC)
-    if request.files:
-        docs = []
-        for upload in request.files.getlist("file") or list(request.files.values()):
-            name = _safe_name(upload.filename)
-            content = upload.read()
-            ctype = (
-                upload.mimetype
-                if upload.mimetype not in ("", None, "application/octet-stream")
-                else None
+def _documents_from_request(options: IngestOptions) -> list[RawDocument | SourceFailure]:
+    """What the client sent, handed to the sources layer; this only maps its errors to HTTP."""
+    try:
+        if request.files:
+            uploads = request.files.getlist("file") or list(request.files.values())
+            docs: list[RawDocument | SourceFailure] = []
+            for upload in uploads:
+                docs.extend(
+                    documents_from_upload(
+                        upload.filename, upload.read(), upload.mimetype, options.sources
+                    )
+                )
+            if not docs:
+                raise RequestError("Send the file in a multipart field named 'file'.")
+            return docs
+        if not request.is_json:
+            raise ApiError(
+                415,
+                "Send a file as multipart/form-data (field 'file'), or JSON with 'url', "
+                "or JSON with 'html' or 'text' (plus optional 'url', 'title', 'date', 'id').",
             )
-            ctype = ctype or mimetypes.guess_type(name)[0]
-            docs.append(RawDocument(content, f"upload:{name}", now, content_type=ctype))
-        if not docs:
-            raise ApiError(400, "Send the file in a multipart field named 'file'.")
-        return docs
-    if not request.is_json:
-        raise ApiError(
-            415,
-            "Send a file as multipart/form-data (field 'file'), or JSON with 'url', "
-            "or JSON with 'html' or 'text' (plus optional 'url', 'title', 'date', 'id').",
-        )
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "The body is not a JSON object.")
-    url, html, text = _str_field(data, "url"), _str_field(data, "html"), _str_field(data, "text")
-    title, date, key = _str_field(data, "title"), _str_field(data, "date"), _str_field(data, "id")
-    meta = {k: v for k, v in (("title", title), ("date", date)) if v}
-    if html is None and text is None:
-        if not url:
-            raise ApiError(400, "Give 'url', or 'html' or 'text' with the article.")
         try:
-            raw = fetch_url(url, options.sources)
-        except SourceError as exc:
-            raise ApiError(422, f"Could not fetch {url}: {exc.reason}", "fetch_failed") from None
-        return [replace(raw, meta={**raw.meta, **meta}, key=key or raw.key)]
-    body = html if html is not None else text
-    assert body is not None
-    ctype = "text/html" if html is not None else "text/plain"
-    content = body.encode("utf-8")
-    # Where it came from, for provenance: the URL, else the client's id, else the content.
-    location = url or f"api:{key or hashlib.sha256(content).hexdigest()[:16]}"
-    return [
-        RawDocument(
-            content,
-            location,
-            now,
-            content_type=ctype,
-            charset="utf-8",
-            url=url,
-            key=key,
-            meta=meta,
-        )
-    ]
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested past the parser's depth: malformed, not our failure
+            data = None
+        if not isinstance(data, dict):
+            raise RequestError("The body is not a JSON object.")
+        return [document_from_json(data, options.sources)]
+    except RequestError as exc:
+        raise ApiError(400, str(exc)) from None
+    except SourceError as exc:
+        message = f"Could not fetch {exc.location}: {exc.reason}"
+        raise ApiError(422, message, "fetch_failed") from None
 
 
 @bp.post("/api/documents")
@@ -194,12 +152,25 @@ class _ReindexJob:
         self.report: IngestReport | None = None
         self.error: str | None = None
 
-    def status(self) -> dict[str, Any]:
+    def status(self, full: bool = True) -> dict[str, Any]:
+        """The job's state; without ``full`` (no token), counts only: ids and paths stay private."""
+        report: dict[str, Any] | None = None
+        if self.report is not None:
+            report = self.report.as_dict()
+            if not full:
+                report = {
+                    "new": self.report.new,
+                    "updated": self.report.updated,
+                    "unchanged": self.report.unchanged,
+                    "removed": self.report.removed,
+                    "failed": self.report.failed_count,
+                    "seconds": report["seconds"],
+                }
         return {
             "running": bool(self.thread and self.thread.is_alive()),
             "started": self.started.isoformat() if self.started else None,
-            "report": self.report.as_dict() if self.report else None,
-            "error": self.error,
+            "report": report,
+            "error": self.error if full else ("failed" if self.error else None),
         }
 
 
@@ -237,4 +208,5 @@ def api_reindex() -> Any:
 
 @bp.get("/api/reindex")
 def api_reindex_status() -> Any:
-    return jsonify(_job().status())
+    """Progress for anyone; the article ids and failure locations only with the token."""
+    return jsonify(_job().status(full=token_is_valid()))

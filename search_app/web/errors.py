@@ -8,11 +8,16 @@ without a traceback, and is logged for us.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import sqlite3
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from whoosh.index import EmptyIndexError
 
 from ..indexing import IndexBusy, IndexError_
 from ..search import QueryError
@@ -92,6 +97,69 @@ def _from_http(exc: HTTPException) -> ApiError:
     return ApiError(status, message, headers=headers)
 
 
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def storage_fault(exc: BaseException, root: Path) -> ApiError | None:
+    """The 503 for a fault of the index's storage (gone, damaged, read-only, full), or None.
+
+    These are the machine's faults, not bugs and not the client's: the README
+    promises 503 with the reason and the fix, never a 500.
+    """
+    if isinstance(exc, EmptyIndexError):
+        return ApiError(
+            503,
+            f"The index in {root} is gone (its files were removed while the server ran); "
+            f"ingest again with `search-app ingest SOURCE --index {root}` or restore the folder.",
+            "index_unavailable",
+        )
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if "locked" in text:  # another process holds the raw store past sqlite's wait
+            return ApiError(
+                503,
+                f"The index in {root} is busy with another writer; try again shortly.",
+                "busy",
+                headers={"Retry-After": "5"},
+            )
+        if "readonly" in text or "read-only" in text:
+            code = errno.EROFS
+        elif "full" in text or "disk i/o" in text:
+            code = errno.ENOSPC
+        elif "unable to open" in text:  # sqlite can't make its journal: often a read-only folder
+            code = errno.ENOENT if os.access(root, os.W_OK) or not root.exists() else errno.EROFS
+        else:
+            return None
+        exc = OSError(code, str(exc), str(root / "raw.sqlite"))
+    if not isinstance(exc, OSError) or exc.errno is None:
+        return None
+    where = exc.filename or root
+    if exc.errno in _FULL:
+        return ApiError(
+            503,
+            f"The index in {root} could not be written: the disk is full ({exc.strerror}). "
+            "Nothing was changed; free some space and try again.",
+            "disk_full",
+            headers={"Retry-After": "60"},
+        )
+    if exc.errno in _READ_ONLY:
+        return ApiError(
+            503,
+            f"The index in {root} can't be written here ({exc.strerror}: {where}); searches "
+            "still work, writes need a folder this server may write to.",
+            "read_only",
+        )
+    if exc.errno == errno.ENOENT:
+        return ApiError(
+            503,
+            f"A file of the index in {root} is missing ({where}); run "
+            f"`search-app reindex --index {root}` to rebuild it from the raw store.",
+            "index_unavailable",
+        )
+    return None
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):  # type: ignore[no-untyped-def]
@@ -117,6 +185,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        fault = storage_fault(exc, current_app.config["SETTINGS"].index)
+        if fault is not None:
+            log.error("index storage fault on %s %s: %s", request.method, request.path, exc)
+            return error_response(fault)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(
             ApiError(500, "Something went wrong on our side; it has been logged.")

@@ -41,7 +41,7 @@ def openapi_spec() -> dict[str, Any]:
         "401": _error("Missing or wrong bearer token"),
         "403": _error("Writes are off: no SEARCH_APP_TOKEN configured"),
         "429": _error("Rate limited; see Retry-After"),
-        "503": _error("The index is busy with another writer; retry"),
+        "503": _error("Index busy, gone, damaged, read-only or disk full (reason and fix given)"),
     }
     return {
         "openapi": "3.1.0",
@@ -165,7 +165,9 @@ def openapi_spec() -> dict[str, Any]:
                         "400": _error("Malformed body"),
                         "413": _error("Upload too large"),
                         "415": _error("Neither multipart nor JSON"),
-                        "422": _error("Nothing could be indexed (the reason is given)"),
+                        "422": _error(
+                            "Nothing indexed, or a bad, refused or unreachable URL (reason given)"
+                        ),
                         **write_errors,
                     },
                 }
@@ -195,7 +197,7 @@ def openapi_spec() -> dict[str, Any]:
                     },
                 },
                 "get": {
-                    "summary": "Progress of the last re-index",
+                    "summary": "Progress of the last re-index (ids and locations need the token)",
                     "responses": {"200": {"description": "Status", "content": _JSON}},
                 },
             },

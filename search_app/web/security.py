@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -35,13 +36,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class RateLimiter:
-    """A token bucket per client address: ``per_minute`` requests, refilled smoothly."""
+    """A token bucket per client address: ``per_minute`` requests, refilled smoothly.
+
+    At most ``max_clients`` buckets are kept, the least recently used evicted
+    first: a flood of new addresses pushes out idle clients, never the one
+    that is hammering (clearing the table, as before, gave every limited
+    client a fresh bucket).
+    """
 
     def __init__(self, per_minute: int, max_clients: int = 10_000) -> None:
         self.rate = per_minute / 60.0
         self.capacity = float(per_minute)
         self.max_clients = max_clients
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def check(self, client: str) -> float:
@@ -50,13 +57,17 @@ class RateLimiter:
         with self._lock:
             tokens, last = self._buckets.get(client, (self.capacity, now))
             tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[client] = (tokens - 1.0, now)
-                if len(self._buckets) > self.max_clients:
-                    self._buckets.clear()  # bounded memory; a reset only forgives
-                return 0.0
-            self._buckets[client] = (tokens, now)
-            return (1.0 - tokens) / self.rate
+            allowed = tokens >= 1.0
+            self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+            self._buckets.move_to_end(client)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            return 0.0 if allowed else (1.0 - tokens) / self.rate
+
+
+# Paths that run searches: the API and the HTML pages that search or render an
+# article. Static files and /healthz stay unlimited (cheap, and monitors poll them).
+LIMITED_PREFIXES = ("/api/", "/search", "/articles/")
 
 
 def init_app(app: Flask) -> None:
@@ -65,7 +76,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _rate_limit() -> None:
-        if limiter is None or not request.path.startswith("/api/"):
+        if limiter is None or not request.path.startswith(LIMITED_PREFIXES):
             return
         wait = limiter.check(request.remote_addr or "unknown")
         if wait:
@@ -85,25 +96,31 @@ def init_app(app: Flask) -> None:
         return resp
 
 
+def token_is_valid() -> bool:
+    """Whether the request carries the server's write token (constant-time compare)."""
+    expected = settings().token
+    if not expected:
+        return False
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8"), expected.encode("utf-8")
+    )
+
+
 def require_token(view: F) -> F:
     """Allow the view only with ``Authorization: Bearer <SEARCH_APP_TOKEN>``."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        expected = settings().token
-        if not expected:
+        if not settings().token:
             raise ApiError(
                 403,
                 "Writes are turned off on this server. Set SEARCH_APP_TOKEN to a secret "
                 "and send it as 'Authorization: Bearer <token>' to enable them.",
                 "writes_disabled",
             )
-        header = request.headers.get("Authorization", "")
-        scheme, _, given = header.partition(" ")
-        ok = scheme.lower() == "bearer" and hmac.compare_digest(
-            given.strip().encode("utf-8"), expected.encode("utf-8")
-        )
-        if not ok:
+        if not token_is_valid():
             log.warning(
                 "rejected write to %s from %s: bad or missing token",
                 request.path,
