@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from ..models import RawDocument
 from .base import SourceFailure, SourceOptions
 
-META_FIELDS = ("title", "date", "url", "source", "dateline", "category")
+META_FIELDS = ("title", "date", "url", "source", "author", "dateline", "category")
 
 
 def read_jsonl(path: str, options: SourceOptions) -> Iterator[RawDocument | SourceFailure]:
