@@ -372,11 +372,7 @@ class Ingester:
     def lookup(self, raw: RawDocument) -> StoreEntry | None | object:
         """The store's entry for a document, or _UNCHANGED (counted) if cleaning can be skipped."""
         entry = self.store.find(key=raw.key, location=None if raw.key else raw.location)
-        if (
-            entry is not None
-            and entry.sha256 == raw.sha256
-            and entry.cleaner_version == cleaning.CLEANER_VERSION
-        ):
+        if entry is not None and entry.same_as(raw, cleaning.CLEANER_VERSION):
             self.report.unchanged += 1
             return _UNCHANGED
         return entry
@@ -423,11 +419,7 @@ class Ingester:
             puts: list[tuple[StoredArticle, RawDocument, bool]] = []
             for stored, raw in batch.values():
                 entry = self.store.entry(stored.id)
-                if (
-                    entry is not None
-                    and entry.sha256 == raw.sha256
-                    and entry.cleaner_version == cleaning.CLEANER_VERSION
-                ):
+                if entry is not None and entry.same_as(raw, cleaning.CLEANER_VERSION):
                     self.report.unchanged += 1
                     continue
                 puts.append((stored, raw, entry is not None))

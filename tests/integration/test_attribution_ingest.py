@@ -11,7 +11,7 @@ import pytest
 from search_app import create_app
 from search_app.cli import main
 from search_app.models import SearchRequest
-from search_app.pipeline import ingest, reindex
+from search_app.pipeline import IngestOptions, ingest, reindex
 from search_app.search import SearchService
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,3 +99,13 @@ def test_article_api_returns_the_author(tmp_path: Path):
     reindex(index)
     data = client.get(f"/api/articles/{report.article_ids[0]}").get_json()
     assert data["author"] == "Dana Whitfield"
+
+
+def test_relabelling_unchanged_documents_updates_them(tmp_path: Path, seeds_copy: Path):
+    index = tmp_path / "index"
+    assert ingest([str(seeds_copy)], index).new == 3
+    assert main(["ingest", "--index", str(index), "--source", "Seed Wire", str(seeds_copy)]) == 0
+    assert set(_sources(index).values()) == {"Seed Wire"}
+    # The same label again changes nothing.
+    again = ingest([str(seeds_copy)], index, IngestOptions(source="Seed Wire"))
+    assert (again.unchanged, again.updated) == (3, 0)
