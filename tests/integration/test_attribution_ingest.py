@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from search_app import create_app
 from search_app.cli import main
@@ -99,6 +100,11 @@ def test_article_api_returns_the_author(tmp_path: Path):
     reindex(index)
     data = client.get(f"/api/articles/{report.article_ids[0]}").get_json()
     assert data["author"] == "Dana Whitfield"
+    html = client.get(f"/articles/{report.article_ids[0]}").get_data(as_text=True)
+    meta = BeautifulSoup(html, "lxml").select_one("article .meta")
+    assert meta is not None
+    assert meta.select_one(".source").get_text() == "Riverside Ledger"
+    assert meta.select_one(".author").get_text() == "By Dana Whitfield"
 
 
 def test_relabelling_unchanged_documents_updates_them(tmp_path: Path, seeds_copy: Path):
