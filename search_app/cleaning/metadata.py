@@ -75,6 +75,8 @@ _DATE_KEYS = (
     "article:modified_time",
     "datemodified",
 )
+_AUTHOR_PROP = re.compile(r"(?:^|\s)author(?:\s|$)")
+_BYLINE_CLASS = re.compile("byline", re.IGNORECASE)
 # Colons are left alone: "Column: ..." and "Brexit: ..." are part of headlines.
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022-]\s+|\s+\|\s*|\s*\|\s+")
 
@@ -260,19 +262,22 @@ def _author(
         names = _ld_authors(article.get("author"), nodes, source)
         if names:
             return join_names(names)
-    stated: list[list[str]] = []
     for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator"):
-        if meta.get(key):
-            stated.append([meta[key]])
-    for selector in ("[itemprop~=author]", "a[rel~=author]", "[class*=byline]"):
-        el = soup.select_one(selector)
-        if isinstance(el, Tag):
-            inner = el.select_one("[itemprop~=name]")
-            stated.append([(inner or el).get_text(" ", strip=True)])
-    for texts in stated:
-        names = [n for text in texts for n in parse_byline(text, source)]
+        names = parse_byline(meta.get(key), source)
         if names:
             return join_names(names)
+    # The visible byline costs a walk over the page: only when nothing else names one.
+    for found in (
+        soup.find(attrs={"itemprop": _AUTHOR_PROP}),
+        soup.find("a", rel="author"),
+        soup.find(class_=_BYLINE_CLASS),
+    ):
+        if isinstance(found, Tag):
+            inner = found.find(attrs={"itemprop": "name"})
+            el = inner if isinstance(inner, Tag) else found
+            names = parse_byline(el.get_text(" ", strip=True), source)
+            if names:
+                return join_names(names)
     return None
 
 
