@@ -265,6 +265,7 @@ _AUTHOR_CUT = re.compile(
     r"\s+(?:\||\u2014|\u2013|-|\u00b7|\u2022|/)\s+|\s+(?:on|at|updated|published)\s+", re.I
 )
 _AUTHOR_MAX_NAMES = 6
+_BYLINE_MAX_CHARS = 400
 
 
 def _person(part: str) -> str | None:
@@ -322,7 +323,8 @@ def parse_byline(text: str | None, source: str | None = None) -> list[str]:
     ["Jane Roe", "John Doe"]. Job titles, credentials, dates and the publisher go."""
     if not text:
         return []
-    text = tidy(re.sub(r"\s+", " ", html.unescape(text)))
+    # A byline is a line; a page that stuffs a whole text into its author tag gets its start.
+    text = tidy(re.sub(r"\s+", " ", html.unescape(text[:_BYLINE_MAX_CHARS])))
     if re.match(r"^(?:https?:)?//|^www\.", text, re.I):
         return []  # article:author as a profile URL
     text = _BYLINE_LEAD.sub("", text)

@@ -6,9 +6,16 @@ import gzip
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search_app.cleaning import clean
-from search_app.cleaning.attribution import author_from_removed, parse_byline
+from search_app.cleaning.attribution import (
+    author_from_removed,
+    parse_byline,
+    publisher_from_removed,
+    site_name,
+)
 from search_app.models import Removed
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -140,3 +147,16 @@ def test_plain_text_by_line_is_kept_as_author():
 def test_author_from_removed_reads_only_meta_blocks():
     assert author_from_removed([Removed("By Jane Roe", "meta", "meta-byline")]) == "Jane Roe"
     assert author_from_removed([Removed("Photo by Jane Roe", "caption", "x")]) is None
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(text=st.text(max_size=300), source=st.one_of(st.none(), st.text(max_size=40)))
+def test_any_text_gives_names_or_nothing_never_an_error(text, source):
+    names = parse_byline(text, source)
+    assert len(names) <= 6
+    for name in names:
+        assert name and name == name.strip() and len(name) <= len(text)
+    name = site_name(text, "https://www.example.com/a")
+    assert name is None or (name and len(name) <= len(text))
+    publisher = publisher_from_removed([Removed(text, "newsletter", "r")])
+    assert publisher is None or publisher in text
