@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -65,9 +65,20 @@ class Progress:
 
 
 def _options(args: argparse.Namespace) -> IngestOptions:
-    return options_from_settings(
+    options = options_from_settings(
         load_settings(), getattr(args, "rules", None), prune=getattr(args, "prune", False)
     )
+    if args.command == "ingest" and args.source:
+        options = replace(options, source=args.source)
+    return options
+
+
+def _publisher(value: str) -> str:
+    """An `ingest --source` value: a name people read on every result, so not blank."""
+    name = " ".join(value.split())
+    if not name:
+        raise argparse.ArgumentTypeError("needs a publisher's name, e.g. --source 'BBC News'")
+    return name
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -100,6 +111,7 @@ def _article_json(path: str, stored: Any) -> dict[str, Any]:
         "url": art.url,
         "summary": art.summary,
         "contributors": art.contributors,
+        "author": art.author,
         "paragraphs": list(art.paragraphs),
         "removed": [asdict(r) for r in art.removed],
     }
@@ -135,7 +147,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def _print_article(doc: dict[str, Any], explain: bool) -> None:
     print(f"# {doc['title']}")
     print(f"  path: {doc['path']}")
-    for key in ("published", "source", "url", "contributors"):
+    for key in ("published", "source", "author", "url", "contributors"):
         if doc.get(key):
             print(f"  {key}: {doc[key]}")
     if doc.get("summary"):
@@ -261,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prune", action="store_true", help="remove articles whose file is gone")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--rules", help="extra cleaning rules file (JSON)")
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        type=_publisher,
+        help="the publisher of every article read (wins over what the documents say)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("clean", help="print cleaned articles without indexing them")

@@ -565,6 +565,7 @@ def _article_doc(stored: StoredArticle) -> dict[str, Any]:
         "source": art.source,
         "url": art.url,
         "contributors": art.contributors,
+        "author": art.author,
         "published": art.published.isoformat() if art.published else None,
         "removed": [asdict(r) for r in art.removed],
         "provenance": {
@@ -644,6 +645,7 @@ def article_from_stored_fields(fields: dict[str, Any], paragraphs: list[str]) ->
         url=data.get("url"),
         contributors=data.get("contributors"),
         removed=tuple(Removed(**r) for r in data.get("removed", [])),
+        author=data.get("author"),
     )
     provenance = Provenance(
         location=prov["location"],

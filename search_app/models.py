@@ -58,6 +58,7 @@ class Article:
     url: str | None = None
     contributors: str | None = None
     removed: tuple[Removed, ...] = ()
+    author: str | None = None  # the byline's people, "Jane Roe, John Doe"; None when unsigned
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ class IngestOptions:
     writer_timeout: float = 60.0
     rules: cleaning.Rules | None = None
     sources: SourceOptions = field(default_factory=SourceOptions)
+    source: str | None = None  # `ingest --source NAME`: the publisher of every document read
     # Processes for a large ingest from sources (the ingest command): cleaning
     # runs in a pool of this many, and big batches are indexed by as many
     # Whoosh sub-writers. 1 = everything in this process. The HTTP API and
@@ -208,12 +209,14 @@ def apply_meta(raw: RawDocument, article: Article) -> Article:
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     published = _parse_date(meta.get("date")) or article.published
     url = meta.get("url") if isinstance(meta.get("url"), str) else None
+    author = meta.get("author") if isinstance(meta.get("author"), str) else None
     return replace(
         article,
         title=(title or "").strip() or article.title,
         published=published,
         url=url or article.url or raw.url,
         source=_source_name(raw, article),
+        author=(author or "").strip() or article.author,
     )
 
 
@@ -401,11 +404,7 @@ class Ingester:
         """The store's entry for a document, or _UNCHANGED (counted) if cleaning can be skipped."""
         by_location = not raw.key and raw.meta.get("_identity") != "content"
         entry = self.store.find(key=raw.key, location=raw.location if by_location else None)
-        if (
-            entry is not None
-            and entry.sha256 == raw.sha256
-            and entry.cleaner_version == cleaning.CLEANER_VERSION
-        ):
+        if entry is not None and entry.same_as(raw, cleaning.CLEANER_VERSION):
             self.report.unchanged += 1
             return _UNCHANGED
         return entry
@@ -453,11 +452,7 @@ class Ingester:
             puts: list[tuple[StoredArticle, RawDocument, bool]] = []
             for stored, raw in batch.values():
                 entry = self.store.entry(stored.id)
-                if (
-                    entry is not None
-                    and entry.sha256 == raw.sha256
-                    and entry.cleaner_version == cleaning.CLEANER_VERSION
-                ):
+                if entry is not None and entry.same_as(raw, cleaning.CLEANER_VERSION):
                     self.report.unchanged += 1
                     continue
                 puts.append((stored, raw, entry is not None))
@@ -557,7 +552,25 @@ def ingest(
     This forks: call it from the command line or a script, not a web server.
     """
     options = options or IngestOptions()
-    return _run(read_sources(specs, options.sources), root, options, progress, parallel=True)
+    items = label_source(read_sources(specs, options.sources), options.source)
+    return _run(items, root, options, progress, parallel=True)
+
+
+def label_source(
+    items: Iterable[RawDocument | SourceFailure], name: str | None
+) -> Iterator[RawDocument | SourceFailure]:
+    """Name the publisher of every document, as a JSON Lines ``source`` field would.
+
+    The name goes into the raw document's meta, so the raw store keeps it and
+    `reindex` rebuilds the same source.
+    """
+    from dataclasses import replace
+
+    name = (name or "").strip()
+    for item in items:
+        if name and isinstance(item, RawDocument):
+            item = replace(item, meta={**item.meta, "source": name})
+        yield item
 
 
 def _run(

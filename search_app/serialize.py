@@ -77,6 +77,7 @@ def article_as_dict(view: ArticleView) -> dict[str, Any]:
         "source": art.source,
         "url": art.url,
         "contributors": art.contributors,
+        "author": art.author,
         "paragraphs": [
             {"position": i, "text": text, "highlight": view.highlights[i], "hit": i in hits}
             for i, text in enumerate(art.paragraphs)

@@ -52,6 +52,20 @@ class StoreEntry:
     location: str
     sha256: str
     cleaner_version: str
+    meta: str = "{}"  # the stated fields as stored (JSON)
+
+    def same_as(self, raw: RawDocument, cleaner_version: str) -> bool:
+        """Re-cleaning ``raw`` would give what is stored: the same bytes, cleaner and stated
+        fields (a JSON Lines title, an `ingest --source` label)."""
+        return (
+            self.sha256 == raw.sha256
+            and self.cleaner_version == cleaner_version
+            and json.loads(self.meta) == json.loads(_meta_json(raw.meta))
+        )
+
+
+def _meta_json(meta: dict[str, object]) -> str:
+    return json.dumps(meta, ensure_ascii=False, default=str)
 
 
 class RawStore:
@@ -99,7 +113,7 @@ class RawStore:
                     raw.content_type,
                     raw.charset,
                     raw.url,
-                    json.dumps(raw.meta, ensure_ascii=False, default=str),
+                    _meta_json(raw.meta),
                     raw.sha256,
                     cleaner_version,
                     zlib.compress(raw.content, 6),
@@ -113,7 +127,8 @@ class RawStore:
     def _entries(self, where: str, args: tuple[str, ...]) -> list[StoreEntry]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT article_id, key, location, sha256, cleaner_version FROM documents " + where,
+                "SELECT article_id, key, location, sha256, cleaner_version, meta FROM documents "
+                + where,
                 args,
             ).fetchall()
         return [StoreEntry(*row) for row in rows]

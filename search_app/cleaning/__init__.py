@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..models import Article, Removed
+from . import attribution
 from .dates import parse_date
 from .dedup import fingerprint, normalise
 from .encoding import check_text, decode
@@ -35,7 +36,7 @@ __all__ = [
 
 # Stored with every article as provenance; bump whenever output can change, so
 # `reindex` knows which stored articles a new cleaner would clean differently.
-CLEANER_VERSION = "1.0.0"
+CLEANER_VERSION = "1.1.0"
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def clean(
     if not text.strip():
         raise CleaningError("empty document")
 
-    title = summary = source = canonical = None
+    title = summary = source = canonical = author = None
     published = None
     removed: list[Removed] = []
     if _is_html(content_type, text):
@@ -132,7 +133,7 @@ def clean(
         if published is None:  # no date in the markup: the visible dateline, if any
             datelines = (r.text for r in page.removed if r.rule == "leading-dateline")
             published = next(filter(None, map(parse_date, datelines)), None)
-        summary = meta.summary
+        summary, author = meta.summary, meta.author
         kind = "HTML page"
     else:
         story = parse_text(text)
@@ -166,8 +167,9 @@ def clean(
         paragraphs=tuple(paragraphs),
         summary=summary,
         published=published,
-        source=source or _domain(canonical or url),
+        source=attribution.publisher(source, removed, canonical or url, kind == "text"),
         url=canonical or url,
         contributors=" ".join(filtered.contributors) or None,
         removed=tuple(removed),
+        author=author or attribution.author_from_removed(removed, source),
     )

@@ -1,4 +1,4 @@
-"""Title, date, publisher, canonical URL and standfirst from a page's markup.
+"""Title, date, publisher, author, canonical URL and standfirst from a page's markup.
 
 Publishers state these for search engines and social sites (JSON-LD,
 Open Graph, Dublin Core, itemprop), which is more reliable than guessing from
@@ -19,6 +19,15 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from .attribution import (
+    host_labels,
+    join_names,
+    matches_site,
+    organisation_author,
+    parse_byline,
+    site_name,
+    tidy,
+)
 from .dates import parse_date
 
 log = logging.getLogger(__name__)
@@ -66,6 +75,8 @@ _DATE_KEYS = (
     "article:modified_time",
     "datemodified",
 )
+_AUTHOR_PROP = re.compile(r"(?:^|\s)author(?:\s|$)")
+_BYLINE_CLASS = re.compile("byline", re.IGNORECASE)
 # Colons are left alone: "Column: ..." and "Brexit: ..." are part of headlines.
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022-]\s+|\s+\|\s*|\s*\|\s+")
 
@@ -78,6 +89,7 @@ class PageMeta:
     url: str | None = None
     summary: str | None = None
     article_body: str | None = None
+    author: str | None = None
 
 
 def _text(value: Any) -> str | None:
@@ -187,6 +199,88 @@ def _ld_publisher(node: dict[str, Any], nodes: list[dict[str, Any]]) -> str | No
     return _text(pub) if isinstance(pub, str) else None
 
 
+def _site(
+    soup: BeautifulSoup,
+    meta: dict[str, str],
+    nodes: list[dict[str, Any]],
+    article: dict[str, Any] | None,
+    url: str | None,
+) -> str | None:
+    """The publisher's name: the first stated site name that is a name, not a tagline."""
+    title = _text(meta.get("og:title")) or (_text(article.get("headline")) if article else None)
+    publishers = [_ld_publisher(article, nodes)] if article is not None else []
+    publishers += [_ld_publisher(n, nodes) for n in nodes if n is not article]
+    websites = [_text(n.get("name")) for n in nodes if "website" in _types(n)]
+    for candidate in [
+        _text(meta.get("og:site_name")),
+        *publishers,
+        *websites,
+        _text(meta.get("application-name")),
+    ]:
+        name = site_name(candidate, url, title)
+        if name:
+            return name
+    # A <title> often ends with the site's name: take the part that spells the host.
+    labels = host_labels(url)
+    if labels and soup.title is not None:
+        full = _text(soup.title.get_text(" ")) or ""
+        for part in reversed(_TITLE_SEPARATORS.split(full)[1:]):
+            if matches_site(part, labels):
+                return tidy(part)
+    return None
+
+
+def _ld_authors(value: Any, nodes: list[dict[str, Any]], source: str | None) -> list[str]:
+    """Authors named in JSON-LD: strings, people, organisations, lists, @id references."""
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, dict) and not item.get("name") and item.get("@id"):
+            item = next((n for n in nodes if n.get("@id") == item["@id"]), item)
+        if isinstance(item, dict) and _types(item) & {"organization", "newsmediaorganization"}:
+            names += organisation_author(_text(item.get("name")), source)
+        else:
+            name = _text(item.get("name")) if isinstance(item, dict) else _text(item)
+            names += parse_byline(name, source)
+    return names
+
+
+def _author(
+    soup: BeautifulSoup,
+    meta: dict[str, str],
+    nodes: list[dict[str, Any]],
+    article: dict[str, Any] | None,
+    source: str | None,
+) -> str | None:
+    """The article's authors, from the most deliberate statement the page makes.
+
+    Structured data first (JSON-LD, author meta tags), then the visible byline:
+    links with rel=author and itemprop=author, which related-article lists and
+    comment threads also carry, so only the first such element counts.
+    """
+    if article is not None:
+        names = _ld_authors(article.get("author"), nodes, source)
+        if names:
+            return join_names(names)
+    for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator"):
+        names = parse_byline(meta.get(key), source)
+        if names:
+            return join_names(names)
+    # The visible byline costs a walk over the page: only when nothing else names one.
+    for found in (
+        soup.find(attrs={"itemprop": _AUTHOR_PROP}),
+        soup.find("a", rel="author"),
+        soup.find(class_=_BYLINE_CLASS),
+    ):
+        if isinstance(found, Tag):
+            inner = found.find(attrs={"itemprop": "name"})
+            el = inner if isinstance(inner, Tag) else found
+            names = parse_byline(el.get_text(" ", strip=True), source)
+            if names:
+                return join_names(names)
+    return None
+
+
 def _time_element(soup: BeautifulSoup) -> datetime | None:
     """The first dated element that says it is the publication date, else the first <time>."""
     fallback = None
@@ -213,10 +307,12 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
     nodes = json_ld(soup)
     article = next((n for n in nodes if _types(n) & _ARTICLE_TYPES), None)
     page = PageMeta()
-    site = meta.get("og:site_name")
+    page.source = _site(soup, meta, nodes, article, url)
+    # Titles are cut at the site's name as stated, tagline or not ("Headline | Tagline").
+    stated_site = _text(meta.get("og:site_name"))
     if article is not None:
-        site = site or _ld_publisher(article, nodes)
-    page.source = _text(site) or _text(meta.get("application-name"))
+        stated_site = stated_site or _ld_publisher(article, nodes)
+    stated_site = stated_site or _text(meta.get("application-name"))
 
     raw_title = None
     if article is not None:
@@ -230,7 +326,7 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
         raw_title = _text(soup.title.get_text(" "))
         from_title_tag = True
     if raw_title:
-        page.title = _strip_site(raw_title, page.source, from_title_tag)
+        page.title = _strip_site(raw_title, stated_site, from_title_tag)
 
     for value in [article.get("datePublished") if article else None] + [
         meta.get(k) for k in _DATE_KEYS
@@ -258,6 +354,7 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
     )
     if page.url is None and article is not None:
         page.url = _http_url(_text(article.get("url")), url)
+    page.author = _author(soup, meta, nodes, article, page.source)
 
     summary = meta.get("og:description") or meta.get("description")
     summary = summary or meta.get("twitter:description")

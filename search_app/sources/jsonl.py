@@ -18,7 +18,7 @@ from typing import IO, Any
 from ..models import RawDocument
 from .base import SourceFailure, SourceOptions
 
-META_FIELDS = ("title", "date", "url", "source", "dateline", "category")
+META_FIELDS = ("title", "date", "url", "source", "author", "dateline", "category")
 _SKIP_CHUNK = 1 << 20  # an over-long line is skipped this much at a time
 
 

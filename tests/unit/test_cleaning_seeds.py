@@ -37,6 +37,9 @@ def test_000_has_no_headline_so_title_comes_from_first_sentence(seeds):
     assert art.published is None
     assert art.summary is None
     assert art.removed == ()
+    # "obtained by CNN" is the story's text, not boilerplate: no evidence of the publisher.
+    assert art.source is None
+    assert art.author is None
 
 
 def test_001_dateline_headline_and_comment_section(seeds):
@@ -55,6 +58,9 @@ def test_001_dateline_headline_and_comment_section(seeds):
         ("comments", "Post a comment"),
         ("comments", "CNN welcomes a lively an"),
     ]
+    # The comment policy the cleaner removed names the publisher; "told CNN" does not.
+    assert art.source == "CNN"
+    assert art.author is None  # the page shows no byline
 
 
 def test_004_standfirst_captions_contributors_and_newsletter(seeds):
@@ -84,6 +90,10 @@ def test_004_standfirst_captions_contributors_and_newsletter(seeds):
     }
     for text, _ in removed:
         assert text not in art.paragraphs
+    # The newsletter box names the publisher; Reuters only contributed, so is not the source,
+    # and a contributor line is no byline.
+    assert art.source == "The Jerusalem Post"
+    assert art.author is None
 
 
 def test_000_and_001_share_wire_paragraphs_by_fingerprint(seeds):

@@ -1,0 +1,117 @@
+"""Sources and authors through ingest, the raw store, reindex and the article API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from search_app import create_app
+from search_app.cli import main
+from search_app.models import SearchRequest
+from search_app.pipeline import IngestOptions, ingest, reindex
+from search_app.search import SearchService
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+
+
+def _sources(index: Path, q: str = "diplomat") -> dict[str, str | None]:
+    page = SearchService(index).search(SearchRequest(q, per_page=50))
+    return {r.title: r.source for r in page.results}
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def test_seeds_name_their_publishers_from_boilerplate(tmp_path: Path, seeds_copy: Path):
+    index = tmp_path / "index"
+    assert ingest([str(seeds_copy)], index).new == 3
+    sources = sorted(_sources(index).values(), key=str)
+    assert sources == ["CNN", None, "The Jerusalem Post"]
+
+
+def test_ingest_source_labels_a_batch_and_survives_reindex(tmp_path: Path, seeds_copy: Path):
+    index = tmp_path / "index"
+    assert main(["ingest", "--index", str(index), "--source", " Seed  Wire ", str(seeds_copy)]) == 0
+    assert set(_sources(index).values()) == {"Seed Wire"}
+    reindex(index)
+    assert set(_sources(index).values()) == {"Seed Wire"}
+    page = SearchService(index).search(SearchRequest("source:seed diplomat"))
+    assert page.total_articles == 3
+
+
+def test_ingest_source_must_name_someone(tmp_path: Path, seeds_copy: Path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["ingest", "--index", str(tmp_path / "i"), "--source", "  ", str(seeds_copy)])
+    assert exc.value.code == 2
+    assert "--source" in capsys.readouterr().err
+
+
+def test_json_lines_source_and_author_fields_win(tmp_path: Path):
+    records = tmp_path / "collection.jsonl"
+    story = "The central bank left its main interest rate unchanged on Tuesday, as expected."
+    lines = [
+        {
+            "id": "r-1",
+            "title": "Rates held",
+            "source": "Reuters",
+            "author": "Jo Bloggs",
+            "text": story + "\n\nSubscribe to The Daily Courier Newsletter",
+        },
+        {"id": "r-2", "title": "Rates held again", "text": story + " Again."},
+    ]
+    records.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    index = tmp_path / "index"
+    assert ingest([str(records)], index).new == 2
+    service = SearchService(index)
+    first = service.article("r-1")
+    assert first is not None
+    # The record's own field beats the boilerplate the cleaner found.
+    assert (first.stored.article.source, first.stored.article.author) == ("Reuters", "Jo Bloggs")
+    second = service.article("r-2")
+    assert second is not None and second.stored.article.author is None
+    assert second.stored.article.source == "collection"  # no field: the collection's name
+
+
+def test_article_api_returns_the_author(tmp_path: Path):
+    page = tmp_path / "story.html"
+    page.write_text(
+        "<html><head><title>Budget passes | Riverside Ledger</title>"
+        '<meta property="og:site_name" content="Riverside Ledger">'
+        '<meta name="author" content="Dana Whitfield"></head><body><article>'
+        "<p>The council approved the budget on Monday after a debate that ran past midnight.</p>"
+        "<p>Members said the plan would keep every library open seven days a week.</p>"
+        "</article></body></html>"
+    )
+    index = tmp_path / "index"
+    report = ingest([str(page)], index)
+    assert report.new == 1
+    client = create_app({"INDEX": str(index), "TESTING": True, "RATE_LIMIT": 0}).test_client()
+    data = client.get(f"/api/articles/{report.article_ids[0]}").get_json()
+    assert (data["source"], data["author"]) == ("Riverside Ledger", "Dana Whitfield")
+    reindex(index)
+    data = client.get(f"/api/articles/{report.article_ids[0]}").get_json()
+    assert data["author"] == "Dana Whitfield"
+    html = client.get(f"/articles/{report.article_ids[0]}").get_data(as_text=True)
+    meta = BeautifulSoup(html, "lxml").select_one("article .meta")
+    assert meta is not None
+    assert meta.select_one(".source").get_text() == "Riverside Ledger"
+    assert meta.select_one(".author").get_text() == "By Dana Whitfield"
+
+
+def test_relabelling_unchanged_documents_updates_them(tmp_path: Path, seeds_copy: Path):
+    index = tmp_path / "index"
+    assert ingest([str(seeds_copy)], index).new == 3
+    assert main(["ingest", "--index", str(index), "--source", "Seed Wire", str(seeds_copy)]) == 0
+    assert set(_sources(index).values()) == {"Seed Wire"}
+    # The same label again changes nothing.
+    again = ingest([str(seeds_copy)], index, IngestOptions(source="Seed Wire"))
+    assert (again.unchanged, again.updated) == (3, 0)
