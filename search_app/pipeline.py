@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cleaning
+from . import cleaning, vocabulary
 from .config import Settings
 from .indexing import ParagraphIndex, SchemaMismatch, children_die_with_parent
 from .models import Article, Provenance, RawDocument, StoredArticle
@@ -443,6 +443,7 @@ class Ingester:
                     self.store.delete(aid)
                 for stored, raw, _existed in puts:
                     self.store.put(stored.id, stored.key, raw, cleaning.CLEANER_VERSION)
+            vocabulary.record(self.index.root, [p[0] for p in puts], deletes)
             self.index.set_pending(False)
         for stored, _raw, existed in puts:
             if existed:
@@ -491,6 +492,7 @@ def reconcile(index: ParagraphIndex, store: RawStore, options: IngestOptions) ->
                     writer.delete(aid)
                     continue
                 writer.put(_with_id(stored, aid))
+    vocabulary.sync(index.root, store, lambda raw: clean_raw(raw, options.rules))
     index.set_pending(False)
     return len(extra) + len(stale)
 
@@ -641,6 +643,7 @@ def reindex(
     else:
         replace_all = True
     store = RawStore(index.store_path)
+    rebuilt: list[StoredArticle] = []  # for the vocabulary, counted once the index is in
     try:
         with index.exclusive(options.writer_timeout):
             with index.writer(options.writer_timeout, replace_all=replace_all) as writer:
@@ -654,6 +657,7 @@ def reindex(
                         report.failed.append(Failure(entry.location, str(exc)))
                         continue
                     writer.put(_with_id(stored, entry.article_id))
+                    rebuilt.append(_with_id(stored, entry.article_id))
                     report.updated += 1
                     report.article_ids.append(entry.article_id)
                     if progress:
@@ -664,6 +668,7 @@ def reindex(
                     if raw is not None:
                         entry = store.entry(aid)
                         store.put(aid, entry.key if entry else aid, raw, cleaning.CLEANER_VERSION)
+            vocabulary.rebuild(index.root, rebuilt)
             index.set_pending(False)
     finally:
         store.close()
