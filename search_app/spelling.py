@@ -189,29 +189,27 @@ class Speller:
         edit. A known word gets a correction only when a one-edit neighbour is
         KNOWN_WORD_RATIO times more frequent ("goverment" -> "government").
         """
+        found = self.suggestions(word, 1)
+        return found[0] if found else None
+
+    def suggestions(self, word: str, limit: int = 5) -> list[Correction]:
+        """The ``correct`` candidates of one word, most likely first (at most ``limit``)."""
         folded = fold(word)
-        if not _correctable(folded):
-            return None
+        if not _correctable(folded) or limit <= 0:
+            return []
         own = self.words.get(folded, 0)
         if own:
             if folded in STOPWORDS:
-                return None
-            best = self._best(self._candidates(folded, 1), folded)
+                return []
             ratio = HAPAX_RATIO if own == 1 else KNOWN_WORD_RATIO
-            if best is None or best[2] < ratio * own:
-                return None
+            found = [c for c in self._candidates(folded, 1) if c[2] >= ratio * own]
         else:
-            best = self._best(self._candidates(folded, _allowed_distance(folded)), folded)
-            if best is None:
-                return None
-        term, distance, count = best
-        return Correction(word, keep_case(word, term), distance, count, known=own > 0)
-
-    @staticmethod
-    def _best(candidates: list[tuple[str, int, int]], typed: str) -> tuple[str, int, int] | None:
-        if not candidates:
-            return None
-        return max(candidates, key=lambda c: _score(typed, c))
+            found = self._candidates(folded, _allowed_distance(folded))
+        ranked = heapq.nlargest(limit, found, key=lambda c: _score(folded, c))
+        return [
+            Correction(word, keep_case(word, term), distance, count, known=own > 0)
+            for term, distance, count in ranked
+        ]
 
     def correct_query(
         self,
@@ -421,15 +419,24 @@ def _score(typed: str, candidate: tuple[str, int, int]) -> float:
 
     log(frequency) is the prior; each edit costs about as much as a factor of
     e^5 (~150) in frequency, so a common word two edits away can beat a rare
-    one at one edit, but not an equally common one. Keeping the first letter
-    and the length are cheap, reliable signals: people seldom get the first
-    letter wrong, and most real typos drop, double or swap a letter.
+    one at one edit, but not an equally common one. The rest are cheap,
+    reliable signals from how people mistype: the first and last letters are
+    seldom wrong, and a letter left out ("wich", "happend", "finaly") is more
+    common than one put in or changed, so a candidate longer than the typed
+    word costs nothing extra and a shorter one ("basic" for "basicly") costs
+    the most.
     """
     term, distance, count = candidate
     score = math.log(count) - 5.0 * distance
     if term[:1] == typed[:1]:
         score += 2.0
-    score -= 0.5 * abs(len(term) - len(typed))
+    if term[-1:] == typed[-1:]:
+        score += 1.0
+    extra = len(term) - len(typed)
+    if extra == 0:
+        score -= 0.5
+    elif extra < 0:
+        score += extra  # -1 a letter the user would have had to add
     return score
 
 

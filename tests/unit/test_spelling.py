@@ -62,6 +62,16 @@ def test_known_bad_cases_of_the_issue_get_the_frequent_word(speller, typed, mean
     assert fix.suggestion not in {"action", "over", "believe", "of", "governess"}
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("wich", "which"), ("happend", "happened"), ("finaly", "finally")],
+)
+def test_a_left_out_letter_beats_a_changed_one_of_a_similar_word(speller, typed, meant):
+    # "with" and "happen" are as frequent and as close, but people drop letters
+    # far more often than they add or change them.
+    assert [c.suggestion for c in speller.suggestions(typed, 5)][0] == meant
+
+
 def test_the_users_case_is_kept(speller):
     assert speller.correct("Goverment").suggestion == "Government"
     assert speller.correct("GOVERMENT").suggestion == "GOVERNMENT"
