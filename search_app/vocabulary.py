@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from .analysis import STOPWORDS, TOKEN_PATTERN, fold
@@ -56,8 +57,14 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def _is_word(token: str) -> bool:
-    return len(token) <= MAX_TERM_LENGTH and not token.isdigit()
+def _is_word(word: str) -> bool:
+    return len(word) <= MAX_TERM_LENGTH and not word.isdigit()
+
+
+@lru_cache(maxsize=200_000)
+def _phrase_word(word: str) -> bool:
+    """A word that can be half of a phrase: a real word, not "the" or "s" or "2005"."""
+    return 1 < len(word) <= MAX_TERM_LENGTH and word.isalpha() and word not in STOPWORDS
 
 
 def article_terms(article: Article) -> frozenset[str]:
@@ -67,23 +74,18 @@ def article_terms(article: Article) -> frozenset[str]:
     phrase is two neighbouring words, neither a stopword, both alphabetic,
     within one sentence or clause: "prime minister", "world cup".
     """
-    terms: set[str] = set()
+    words: set[str] = set()
+    phrases: set[str] = set()
     for text in (article.title, *article.paragraphs):
         if not text:
             continue
         for segment in _BREAK.split(text):
-            prev = None
-            for token in _WORD.findall(segment):
-                word = fold(token)
-                if not _is_word(word):
-                    prev = None
-                    continue
-                terms.add(word)
-                phrase_word = word.isalpha() and len(word) > 1 and word not in STOPWORDS
-                if phrase_word and prev is not None:
-                    terms.add(f"{prev} {word}")
-                prev = word if phrase_word else None
-    return frozenset(terms)
+            tokens = list(map(fold, _WORD.findall(segment)))
+            words.update(tokens)
+            ok = list(map(_phrase_word, tokens))
+            pairs = zip(tokens, tokens[1:], ok, ok[1:], strict=False)  # neighbours
+            phrases.update([a + " " + b for a, b, x, y in pairs if x and y])
+    return frozenset(w for w in words if _is_word(w)) | phrases
 
 
 def _pack(terms: Iterable[str]) -> bytes:
@@ -216,7 +218,11 @@ class Vocabulary:
                 "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
                 rows,
             )
-            conn.execute(f"DELETE FROM {table} WHERE df <= 0")
+            # Only a term that lost articles can have dropped to zero: no table scan.
+            conn.executemany(
+                f"DELETE FROM {table} WHERE term = ? AND df <= 0",
+                [(term,) for term, n in rows if n < 0],
+            )
 
     def rebuild(self, articles: Iterable[StoredArticle]) -> int:
         """Replace the whole vocabulary with these articles' (reindex); returns how many."""
