@@ -49,10 +49,15 @@ PREFIX_LENGTH = 7
 # corrections, which halves the index's build time and memory.
 MIN_CANDIDATE_COUNT = 2
 # A word the index holds can still be a typo ("goverment" is in 8 of 21k news
-# articles): offer a one-edit neighbour that many times more frequent. A word
-# in a single article ("definately" in BBC) needs a neighbour in only 10.
-KNOWN_WORD_RATIO = 50
-HAPAX_RATIO = 10
+# articles, "occured" in 4 against 102): offer a one-edit neighbour that many
+# times more frequent. Known typos in BBC + Reuters sit 25-300x below the
+# right word; real words near a commoner one ("labor", "blare") mostly below
+# 20x or further away. A word in a single article may also be two edits from
+# the right one ("basicly"), with a stricter ratio.
+KNOWN_WORD_RATIO = 20
+KNOWN_WORD_RATIO_2 = 50
+# A candidate this rare may be a typo the corpus repeats ("tommorrow").
+TYPO_MAX_COUNT = 5
 MAX_COMPLETIONS_SCANNED = 20_000
 MAX_EXPANSIONS = 50
 
@@ -187,7 +192,8 @@ class Speller:
         words of 3-4 letters): fewer edits first, then the more frequent, with
         a much more frequent word two edits away beating a rare one at one
         edit. A known word gets a correction only when a one-edit neighbour is
-        KNOWN_WORD_RATIO times more frequent ("goverment" -> "government").
+        KNOWN_WORD_RATIO times more frequent ("goverment" -> "government"), or,
+        for a word in one article, a two-edit one KNOWN_WORD_RATIO_2 times.
         """
         found = self.suggestions(word, 1)
         return found[0] if found else None
@@ -199,16 +205,34 @@ class Speller:
             return []
         own = self.words.get(folded, 0)
         if own:
-            if folded in STOPWORDS:
-                return []
-            ratio = HAPAX_RATIO if own == 1 else KNOWN_WORD_RATIO
-            found = [c for c in self._candidates(folded, 1) if c[2] >= ratio * own]
+            found = self._known_candidates(folded, own)
         else:
             found = self._candidates(folded, _allowed_distance(folded))
         ranked = heapq.nlargest(limit, found, key=lambda c: _score(folded, c))
+        out: list[Correction] = []
+        for term, distance, count in ranked:
+            # A rare candidate may itself be a typo the corpus repeats
+            # ("tommorow" is one edit from "tommorrow", in 5 articles, and two
+            # from "tomorrow", in 409): the word it is a typo of comes first.
+            if own == 0 and count <= TYPO_MAX_COUNT:
+                better = self._known_candidates(term, count, max_distance=1)
+                if better:
+                    b_term, _, b_count = max(better, key=lambda c: _score(term, c))
+                    _add(out, Correction(word, keep_case(word, b_term), distance, b_count, False))
+            _add(out, Correction(word, keep_case(word, term), distance, count, own > 0))
+        return out[:limit]
+
+    def _known_candidates(
+        self, folded: str, own: int, max_distance: int = MAX_DISTANCE
+    ) -> list[tuple[str, int, int]]:
+        """Corrections of a word the vocabulary holds: far more frequent neighbours only."""
+        if folded in STOPWORDS or not _correctable(folded):
+            return []
+        reach = min(max_distance, _allowed_distance(folded), 2 if own == 1 else 1)
         return [
-            Correction(word, keep_case(word, term), distance, count, known=own > 0)
-            for term, distance, count in ranked
+            c
+            for c in self._candidates(folded, reach)
+            if c[2] >= (KNOWN_WORD_RATIO if c[1] == 1 else KNOWN_WORD_RATIO_2) * own
         ]
 
     def correct_query(
@@ -395,6 +419,11 @@ class Speller:
         return _finish([head_text + keep_case(typed, w) for w in completions], in_quote, limit)
 
 
+def _add(out: list[Correction], fix: Correction) -> None:
+    if all(c.suggestion != fix.suggestion for c in out):
+        out.append(fix)
+
+
 def _finish(results: Iterable[str], in_quote: bool, limit: int) -> list[str]:
     out: list[str] = []
     for r in results:
@@ -436,7 +465,7 @@ def _score(typed: str, candidate: tuple[str, int, int]) -> float:
     if extra == 0:
         score -= 0.5
     elif extra < 0:
-        score += extra  # -1 a letter the user would have had to add
+        score += 1.5 * extra  # for each letter the user would have had to add
     return score
 
 

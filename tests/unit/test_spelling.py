@@ -92,7 +92,18 @@ def test_a_rare_known_typo_is_offered_only_for_a_far_more_frequent_word():
     speller = Speller.from_counts({"goverment": 2, "government": 400, "blare": 3, "blair": 40})
     fix = speller.correct("goverment")
     assert fix is not None and fix.known and fix.suggestion == "government"
-    assert speller.correct("blare") is None  # 40 < 50 x 3: a real word, not a typo
+    assert speller.correct("blare") is None  # 40 < 20 x 3: a real word, not a typo
+
+
+def test_a_typo_the_corpus_repeats_leads_to_the_word_it_misspells():
+    speller = Speller.from_counts({"tommorrow": 5, "tomorrow": 409, "borrow": 30})
+    assert speller.correct("tommorow").suggestion == "tomorrow"
+    assert [c.suggestion for c in speller.suggestions("tommorow")][:2] == ["tomorrow", "tommorrow"]
+
+
+def test_a_word_in_one_article_two_edits_from_a_common_one_gets_it():
+    speller = Speller.from_counts({"basicly": 1, "basically": 60, "basic": 70})
+    assert speller.correct("basicly").suggestion == "basically"
 
 
 def test_correct_query_leaves_operators_phrases_and_fields_alone(speller):
