@@ -643,7 +643,7 @@ def reindex(
     else:
         replace_all = True
     store = RawStore(index.store_path)
-    rebuilt: list[StoredArticle] = []  # for the vocabulary, counted once the index is in
+    rebuilt = vocabulary.Rebuild(index.root)  # counted as the index is written, committed with it
     try:
         with index.exclusive(options.writer_timeout):
             with index.writer(options.writer_timeout, replace_all=replace_all) as writer:
@@ -657,7 +657,7 @@ def reindex(
                         report.failed.append(Failure(entry.location, str(exc)))
                         continue
                     writer.put(_with_id(stored, entry.article_id))
-                    rebuilt.append(_with_id(stored, entry.article_id))
+                    rebuilt.add(_with_id(stored, entry.article_id))
                     report.updated += 1
                     report.article_ids.append(entry.article_id)
                     if progress:
@@ -668,7 +668,7 @@ def reindex(
                     if raw is not None:
                         entry = store.entry(aid)
                         store.put(aid, entry.key if entry else aid, raw, cleaning.CLEANER_VERSION)
-            vocabulary.rebuild(index.root, rebuilt)
+            rebuilt.commit()
             index.set_pending(False)
     finally:
         store.close()

@@ -226,21 +226,10 @@ class Vocabulary:
 
     def rebuild(self, articles: Iterable[StoredArticle]) -> int:
         """Replace the whole vocabulary with these articles' (reindex); returns how many."""
-        counts: Counter[str] = Counter()
-        n = 0
-        with self._transaction() as conn:
-            for table in ("words", "phrases", "articles"):
-                conn.execute(f"DELETE FROM {table}")
-            for stored in articles:
-                terms = article_terms(stored.article)
-                counts.update(terms)
-                conn.execute(
-                    "INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
-                    (stored.id, stored.provenance.content_hash, _pack(terms)),
-                )
-                n += 1
-            self._add_counts(conn, counts)
-        return n
+        rebuilding = Rebuild(self)
+        for stored in articles:
+            rebuilding.add(stored)
+        return rebuilding.commit()
 
     # -- reading ---------------------------------------------------------------
 
@@ -353,6 +342,52 @@ def sync(root: str | Path, store: RawStore, clean: Callable[[RawDocument], Store
         return vocab.sync(store, clean)
 
 
+class Rebuild:
+    """A reindex's vocabulary, counted article by article as the index is written.
+
+    Each article's terms go to a temporary table (SQLite's temp store, on
+    disk past its cache), and only the counts stay in memory, so a reindex
+    of a million paragraphs holds no list of articles; ``commit`` replaces
+    the vocabulary in one transaction. Dropped without a commit (the reindex
+    failed), it leaves the vocabulary as it was.
+    """
+
+    def __init__(self, target: str | Path | Vocabulary) -> None:
+        self._vocab = target if isinstance(target, Vocabulary) else Vocabulary.in_index(target)
+        self._own = not isinstance(target, Vocabulary)
+        self._counts: Counter[str] = Counter()
+        self._n = 0
+        with self._vocab._lock:
+            conn = self._vocab._conn
+            conn.execute("DROP TABLE IF EXISTS temp.rebuild")
+            conn.execute("CREATE TEMP TABLE rebuild (article_id TEXT, sha256 TEXT, terms BLOB)")
+
+    def add(self, stored: StoredArticle) -> None:
+        terms = article_terms(stored.article)
+        self._counts.update(terms)
+        self._n += 1
+        with self._vocab._lock:
+            self._vocab._conn.execute(
+                "INSERT INTO temp.rebuild VALUES (?, ?, ?)",
+                (stored.id, stored.provenance.content_hash, _pack(terms)),
+            )
+
+    def commit(self) -> int:
+        """Make the counted articles the whole vocabulary; returns how many."""
+        try:
+            with self._vocab._transaction() as conn:
+                for table in ("words", "phrases", "articles"):
+                    conn.execute(f"DELETE FROM main.{table}")
+                conn.execute("INSERT OR REPLACE INTO main.articles SELECT * FROM temp.rebuild")
+                self._vocab._add_counts(conn, self._counts)
+            with self._vocab._lock:
+                self._vocab._conn.execute("DROP TABLE temp.rebuild")
+        finally:
+            if self._own:
+                self._vocab.close()
+        return self._n
+
+
 def rebuild(root: str | Path, articles: Iterable[StoredArticle]) -> int:
     """Count the vocabulary of ``root`` again from these articles (reindex)."""
     with Vocabulary.in_index(root) as vocab:
@@ -361,6 +396,7 @@ def rebuild(root: str | Path, articles: Iterable[StoredArticle]) -> int:
 
 __all__ = [
     "VOCABULARY_FILE",
+    "Rebuild",
     "SpellerCache",
     "Vocabulary",
     "article_terms",

@@ -13,7 +13,13 @@ import pytest
 from search_app.indexing import ParagraphIndex
 from search_app.pipeline import clean_raw, ingest, reindex, remove_article
 from search_app.store import RawStore
-from search_app.vocabulary import VOCABULARY_FILE, SpellerCache, Vocabulary, article_terms
+from search_app.vocabulary import (
+    VOCABULARY_FILE,
+    Rebuild,
+    SpellerCache,
+    Vocabulary,
+    article_terms,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -124,3 +130,17 @@ def test_the_speller_cache_loads_the_vocabulary_and_follows_changes(index, tmp_p
 
 def test_an_index_without_a_vocabulary_has_no_speller(tmp_path):
     assert SpellerCache(tmp_path).get() is None
+
+
+def test_a_rebuild_dropped_before_its_commit_leaves_the_vocabulary_as_it_was(index):
+    before = _held(index)
+    store = RawStore(ParagraphIndex.open(index).store_path)
+    try:
+        stored = clean_raw(store.get(_bbc(1)[0]["id"]))
+    finally:
+        store.close()
+    with Vocabulary.in_index(index) as vocab:
+        rebuilding = Rebuild(vocab)
+        rebuilding.add(stored)
+        assert vocab.words() == before[0]  # nothing visible until commit
+    assert _held(index) == before
