@@ -22,7 +22,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from symspellpy import SymSpell, Verbosity
@@ -92,8 +92,8 @@ class QueryCorrection:
     text: str
     changed: tuple[Correction, ...]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        # Unpacks as (corrected_text, changed_words).
+    def __iter__(self) -> Iterator[str | tuple[Correction, ...]]:
+        """Unpacks as ``corrected_text, changed_words = speller.correct_query(text)``."""
         return iter((self.text, self.changed))
 
 
