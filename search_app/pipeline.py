@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cleaning, maintenance
+from . import cleaning, maintenance, vocabulary
 from .config import Settings
 from .indexing import (
     IndexCorrupt,
@@ -471,6 +471,7 @@ class Ingester:
                     self.store.delete(aid)
                 for stored, raw, _existed in puts:
                     self.store.put(stored.id, stored.key, raw, cleaning.CLEANER_VERSION)
+            vocabulary.record(self.index.root, [p[0] for p in puts], deletes)
             self.index.set_pending(False)
         for stored, _raw, existed in puts:
             if existed:
@@ -519,6 +520,7 @@ def reconcile(index: ParagraphIndex, store: RawStore, options: IngestOptions) ->
                     writer.delete(aid)
                     continue
                 writer.put(_with_id(stored, aid))
+    vocabulary.sync(index.root, store, lambda raw: clean_raw(raw, options.rules))
     index.set_pending(False)
     return len(extra) + len(stale)
 
@@ -703,6 +705,7 @@ def reindex(
     with write_lock(root, options.writer_timeout):
         index, replace_all = _open_for_rebuild(root)
         store = RawStore(index.store_path)
+        rebuilt = vocabulary.Rebuild(index.root)  # committed with the index
         try:
             with index.writer(options.writer_timeout, replace_all=replace_all) as writer:
                 for seen, entry in enumerate(store.entries(), 1):
@@ -715,6 +718,7 @@ def reindex(
                         report.add_failure(Failure(entry.location, str(exc)))
                         continue
                     writer.put(_with_id(stored, entry.article_id))
+                    rebuilt.add(_with_id(stored, entry.article_id))
                     report.updated += 1
                     report.article_ids.append(entry.article_id)
                     if progress:
@@ -725,6 +729,7 @@ def reindex(
                     if raw is not None:
                         entry = store.entry(aid)
                         store.put(aid, entry.key if entry else aid, raw, cleaning.CLEANER_VERSION)
+            rebuilt.commit()
             index.set_pending(False)
         finally:
             store.close()
