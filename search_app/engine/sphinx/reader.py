@@ -25,7 +25,7 @@ from typing import Any
 from ...cluster.config import HA_PING_INTERVAL_MS
 from ...cluster.model import Cluster
 from .client import Pool, Result, ping
-from .errors import IncompleteResults, ShardUnavailable
+from .errors import IncompleteResults, QueryFailed, ShardUnavailable
 from .match import Node, compile_match
 from .rows import article_key, epoch, source_key
 
@@ -129,9 +129,25 @@ class ClusterReader:
             opts.append(f"max_matches={max_matches}")
         return " OPTION " + ", ".join(opts)
 
-    def _run(self, sql: str, args: list[Any]) -> Result:
+    def _ask(self, sql: str, args: list[Any]) -> Result:
+        """One statement; an error that only reports failed agents becomes warnings.
+
+        When every agent it picked fails, the aggregator answers with an error
+        instead of partial rows: that is the same situation, not a bad query.
+        """
         conn = self.pool.get(self.cluster.aggregator)
-        result = conn.execute(sql, args)
+        try:
+            return conn.execute(sql, args)
+        except QueryFailed as exc:
+            if not self._names_agents(exc.message):
+                raise
+            return Result(warnings=[w.strip() for w in exc.message.split(";") if w.strip()])
+
+    def _names_agents(self, text: str) -> bool:
+        return any((h, int(p)) in self._agents for h, p in _ADDRESS.findall(text))
+
+    def _run(self, sql: str, args: list[Any]) -> Result:
+        result = self._ask(sql, args)
         for _ in range(WARNING_RETRIES):
             if not result.warnings:
                 return result
@@ -139,7 +155,7 @@ class ClusterReader:
             # A mirror just died and the aggregator hasn't pinged it yet: within
             # a ping or two nodeads sends that shard's part to its twin.
             time.sleep(HA_PING_INTERVAL_MS / 1000)
-            result = conn.execute(sql, args)
+            result = self._ask(sql, args)
         if result.warnings:
             self._diagnose(result.warnings)
             raise IncompleteResults(result.warnings)
