@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Index-write throughput: a 2-shard search cluster against Whoosh, same articles, same run.
+
+    python bench/cluster_ingest.py [--corpus PATH] [--limit N] [--runs 3] [--replicas 1]
+
+Reuters records are read and cleaned once with the project's cleaner
+(`pipeline.clean_raw`), so both sides index identical articles and the
+cleaning cost (the same for every engine) is left out. Then, for each run:
+Whoosh writes them into a fresh index in this process (one writer, one
+commit per 500 articles, as an ingest batches), and the cluster writer puts
+them into a fresh 2-shard cluster of local searchd processes (`--replicas`
+mirrors each; every mirror is written), committing every 500 articles.
+Prints paragraphs/s for both and the ratio; the medians over --runs.
+Needs searchd (Debian: apt-get install sphinxsearch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
+
+from bench.common import REUTERS, SOURCE, write_jsonl  # noqa: E402
+
+BATCH = 500  # articles per commit, as the pipeline's default batch
+
+
+def clean_corpus(corpus: Path, limit: int | None, tmp: Path) -> list:
+    from search_app.pipeline import clean_raw
+    from search_app.sources import SourceFailure, SourceOptions, read_sources
+
+    jsonl = tmp / f"{SOURCE}.jsonl"
+    write_jsonl(jsonl, corpus)
+    out = []
+    for item in read_sources([str(jsonl)], SourceOptions()):
+        if isinstance(item, SourceFailure):
+            continue
+        try:
+            out.append(clean_raw(item))
+        except Exception:  # noqa: BLE001 - records the cleaner rejects are skipped by ingest too
+            continue
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def whoosh_seconds(articles: list, folder: Path) -> float:
+    from search_app.indexing import ParagraphIndex
+
+    index = ParagraphIndex.create(folder)
+    started = time.perf_counter()
+    for i in range(0, len(articles), BATCH):
+        with index.writer() as writer:
+            for stored in articles[i : i + BATCH]:
+                writer.put(stored)
+    return time.perf_counter() - started
+
+
+def _free_block(count: int) -> int:
+    for base in range(41_000, 60_000, count + 2):
+        ok = True
+        for port in range(base, base + count):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no free ports")
+
+
+def cluster_seconds(articles: list, folder: Path, replicas: int) -> float:
+    from search_app.cluster import process
+    from search_app.cluster.config import init_cluster
+    from search_app.engine.sphinx.writer import ClusterWriter
+
+    cluster = init_cluster(folder, 2, replicas, base_port=_free_block(2 * (2 * replicas + 1)))
+    process.start(cluster)
+    try:
+        with ClusterWriter(cluster) as writer:
+            started = time.perf_counter()
+            for i in range(0, len(articles), BATCH):
+                for stored in articles[i : i + BATCH]:
+                    writer.put_article(stored)
+                writer.commit()
+            return time.perf_counter() - started
+    finally:
+        process.stop(cluster)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=REUTERS)
+    ap.add_argument("--limit", type=int, help="only the first N articles")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--replicas", type=int, default=1, help="mirrors per shard (default 1)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        started = time.perf_counter()
+        articles = clean_corpus(args.corpus, args.limit, tmp)
+        paragraphs = sum(len(a.article.paragraphs) for a in articles)
+        print(
+            f"cleaned {len(articles)} articles, {paragraphs} paragraphs "
+            f"in {time.perf_counter() - started:.1f} s (not counted below)",
+            flush=True,
+        )
+        whoosh, cluster = [], []
+        for run in range(args.runs):
+            w = whoosh_seconds(articles, tmp / f"whoosh-{run}")
+            c = cluster_seconds(articles, tmp / f"cluster-{run}", args.replicas)
+            whoosh.append(w)
+            cluster.append(c)
+            print(
+                f"run {run + 1}: whoosh {paragraphs / w:.0f} paragraphs/s ({w:.1f} s), "
+                f"cluster 2x{args.replicas} {paragraphs / c:.0f} paragraphs/s ({c:.1f} s)",
+                flush=True,
+            )
+        w, c = statistics.median(whoosh), statistics.median(cluster)
+        print(
+            f"median of {args.runs}: whoosh {paragraphs / w:.0f} paragraphs/s, "
+            f"cluster (2 shards x {args.replicas}) {paragraphs / c:.0f} paragraphs/s: "
+            f"the cluster writes {w / c:.2f}x Whoosh's rate"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
