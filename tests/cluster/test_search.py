@@ -155,3 +155,21 @@ def test_a_shard_with_every_mirror_dead_is_named(loaded: Cluster) -> None:
     on_shard_1 = sum(1 for i in range(COUNT) if shard_for(f"art-{i}", 2) == 1)
     assert on_shard_1 > 0
     _wait_complete(reader, COUNT)
+
+
+def test_undated_articles_have_no_date_and_no_period(cluster: Cluster) -> None:
+    with ClusterWriter(cluster) as writer:
+        writer.put_article(make_article("undated", ["asylum undated"], published=None))
+        writer.put_article(
+            make_article("old", ["asylum old"], published=datetime(1960, 3, 1, tzinfo=UTC))
+        )
+        writer.commit()
+    reader = ClusterReader(cluster)
+    found = reader.search(Search(Term("asylum")))
+    by_id = {g.article_id: g for g in found.groups}
+    assert by_id["undated"].published is None
+    assert by_id["old"].published == int(datetime(1960, 3, 1, tzinfo=UTC).timestamp())
+    assert dict(found.facets["year"]) == {"1960": 1}
+    assert found.timeline == ((196003, 1),)
+    before_1970 = reader.search(Search(Term("asylum"), date_to=datetime(1970, 1, 1, tzinfo=UTC)))
+    assert _ids(before_1970) == ["old"]

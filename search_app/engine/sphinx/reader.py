@@ -188,7 +188,7 @@ class ClusterReader:
         offset = (search.page - 1) * search.per_page
         window = max(1000, offset + search.per_page)
         groups = self._run(
-            f"SELECT article_id, source, published, WEIGHT() AS w, COUNT(*) AS n "
+            f"SELECT article_id, source, published, WEIGHT() AS w, COUNT(*) AS n, year "
             f"FROM {index} WHERE {where} GROUP BY article_key "
             f"WITHIN GROUP ORDER BY w DESC ORDER BY {SORTS[search.sort]} "
             f"LIMIT {offset}, {search.per_page}" + self._options(window),
@@ -201,7 +201,7 @@ class ClusterReader:
         total_paragraphs = int(count.rows[0][0]) if count.rows else 0
         best = self._best_paragraphs(search, where, args, groups)
         out = []
-        for aid, source, published, weight, n in groups.rows:
+        for aid, source, published, weight, n, year in groups.rows:
             out.append(
                 ArticleGroup(
                     article_id=str(aid),
@@ -209,7 +209,7 @@ class ClusterReader:
                     matching_paragraphs=int(n),
                     paragraphs=tuple(best.get(str(aid), ())),
                     source=str(source),
-                    published=int(published) if int(published) else None,
+                    published=int(published) if int(year) else None,  # 0: undated
                 )
             )
         facets: dict[str, tuple[tuple[str, int], ...]] = {}
