@@ -16,9 +16,9 @@ from search_app.engine.sphinx.match import (
 )
 
 
-def test_syntax_characters_are_escaped() -> None:
-    assert escape("u.s") == "u\\.s"
-    assert escape('a"b|c-d@e') == 'a\\"b\\|c\\-d\\@e'
+def test_syntax_characters_become_separators() -> None:
+    assert escape("u.s") == "u s"
+    assert escape('a"b|c-d@e*=f') == "a b c d e f"
     assert escape("café_1") == "café_1"
 
 
@@ -39,6 +39,11 @@ def test_syntax_characters_are_escaped() -> None:
             "((asylum | refuge) diplomat)",
         ),
         (And((Term("x1"), Not(Term("y", field="title")))), "(x1 -((@title y)))"),
+        (Term("u.s"), "(u s)"),
+        (Term("u.s", exact=True, prefix=True), "(=u =s*)"),
+        (And((Term("a1"), Not(Term("u.s")))), "(a1 -(u s))"),
+        (Phrase(("u.s", "army")), '"u s army"'),
+        (Term('x"*'), "x"),
     ],
 )
 def test_compile(tree, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -53,6 +58,7 @@ def test_compile(tree, text: str) -> None:  # type: ignore[no-untyped-def]
         (Or((Term("a"), Not(Term("b")))), "not excluded"),
         (Term("a", field="body"), "unknown field"),
         (Phrase(()), "empty phrase"),
+        (Term("*?!"), "no letters or digits"),
     ],
 )
 def test_what_sphinx_cannot_run_is_a_clear_error(tree, message: str) -> None:  # type: ignore[no-untyped-def]

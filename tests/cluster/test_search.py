@@ -114,6 +114,10 @@ def test_query_kinds_filters_and_sorting(loaded: Cluster) -> None:
         date_to=datetime(2012, 1, 1, tzinfo=UTC),
     )
     assert in_2011 == {f"art-{i}" for i in range(1, COUNT, 3)}
+    # Query syntax inside a word is text (separators), never an operator or a syntax error.
+    assert ids(Term('asylum"|(-)@/~=^$*')) == every
+    assert ids(Term("asylum@embassy")) == fourth  # both words: "@" is no field limit
+    assert ids(Phrase(("seek", "asylum*)"))) == every
     newest = reader.search(Search(Term("asylum"), per_page=50, sort="newest")).groups
     dates = [g.published for g in newest]
     assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]

@@ -10,9 +10,11 @@ become an operator.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 FIELDS = ("title", "text")
+_NON_WORD = re.compile(r"\W")
 
 
 class MatchError(ValueError):
@@ -53,14 +55,25 @@ Node = Term | Phrase | And | Or | Not
 
 
 def escape(word: str) -> str:
-    """Backslash every character but letters, digits and '_': none can act as syntax."""
-    return "".join(ch if ch.isalnum() or ch == "_" else "\\" + ch for ch in word)
+    """The word with every non-word character made a space.
+
+    Backslash escapes are not enough in Sphinx 2.2: an escaped `*` or `=`
+    still makes a prefix or an exact form. Spaces are what those characters
+    are when text is indexed (the charset_table only has letters, digits and
+    '_'), so "u.s" is searched as the words it was indexed as.
+    """
+    return " ".join(_NON_WORD.sub(" ", word).split())
 
 
-def _word(word: str, exact: bool, prefix: bool = False) -> str:
-    if not word:
-        raise MatchError("empty word")
-    return ("=" if exact else "") + escape(word) + ("*" if prefix else "")
+def _words(word: str, exact: bool, prefix: bool = False) -> list[str]:
+    parts = escape(word).split()
+    if not parts:
+        raise MatchError(f"no letters or digits in {word!r}")
+    if exact:
+        parts = ["=" + p for p in parts]
+    if prefix:
+        parts[-1] += "*"
+    return parts
 
 
 def _field(field: str | None, body: str) -> str:
@@ -92,11 +105,13 @@ def compile_match(node: Node) -> str:
 
 def _compile(node: Node) -> str:
     if isinstance(node, Term):
-        return _field(node.field, _word(node.word, node.exact, node.prefix))
+        parts = _words(node.word, node.exact, node.prefix)
+        # "u.s" is two indexed words: both required, kept together under a NOT.
+        return _field(node.field, " ".join(parts) if len(parts) == 1 else f"({' '.join(parts)})")
     if isinstance(node, Phrase):
         if not node.words:
             raise MatchError("empty phrase")
-        inner = " ".join(_word(w, node.exact) for w in node.words)
+        inner = " ".join(p for w in node.words for p in _words(w, node.exact))
         return _field(node.field, f'"{inner}"')
     if isinstance(node, Not):
         inner = _compile(node.item)
