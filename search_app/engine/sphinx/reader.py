@@ -146,19 +146,33 @@ class ClusterReader:
     def _names_agents(self, text: str) -> bool:
         return any((h, int(p)) in self._agents for h, p in _ADDRESS.findall(text))
 
+    def _failures(self, result: Result) -> list[str]:
+        """The warnings that say an agent (a shard's mirror) did not answer.
+
+        Other warnings (about the query itself) don't make results partial:
+        they are logged, not raised.
+        """
+        failures = [w for w in result.warnings if "agent" in w or self._names_agents(w)]
+        for warning in result.warnings:
+            if warning not in failures:
+                log.info("aggregator warned: %s", warning)
+        return failures
+
     def _run(self, sql: str, args: list[Any]) -> Result:
         result = self._ask(sql, args)
         for _ in range(WARNING_RETRIES):
-            if not result.warnings:
+            failures = self._failures(result)
+            if not failures:
                 return result
-            self._diagnose(result.warnings)  # raises if a whole shard is down
+            self._diagnose(failures)  # raises if a whole shard is down
             # A mirror just died and the aggregator hasn't pinged it yet: within
             # a ping or two nodeads sends that shard's part to its twin.
             time.sleep(HA_PING_INTERVAL_MS / 1000)
             result = self._ask(sql, args)
-        if result.warnings:
-            self._diagnose(result.warnings)
-            raise IncompleteResults(result.warnings)
+        failures = self._failures(result)
+        if failures:
+            self._diagnose(failures)
+            raise IncompleteResults(failures)
         return result
 
     def _diagnose(self, warnings: list[str]) -> None:
