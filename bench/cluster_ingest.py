@@ -2,14 +2,16 @@
 """Index-write throughput: a 2-shard search cluster against Whoosh, same articles, same run.
 
     python bench/cluster_ingest.py [--corpus PATH] [--limit N] [--runs 3] [--replicas 1]
+                                   [--batch 500]
 
 Reuters records are read and cleaned once with the project's cleaner
 (`pipeline.clean_raw`), so both sides index identical articles and the
 cleaning cost (the same for every engine) is left out. Then, for each run:
 Whoosh writes them into a fresh index in this process (one writer, one
-commit per 500 articles, as an ingest batches), and the cluster writer puts
-them into a fresh 2-shard cluster of local searchd processes (`--replicas`
-mirrors each; every mirror is written), committing every 500 articles.
+commit per --batch articles: 500 is an ingest's default batch, 20000 what a
+large ingest grows to), and the cluster writer puts them into a fresh 2-shard
+cluster of local searchd processes (`--replicas` mirrors each; every mirror is
+written), committing every --batch articles too.
 Prints paragraphs/s for both and the ratio; the medians over --runs.
 Needs searchd (Debian: apt-get install sphinxsearch).
 """
@@ -29,8 +31,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 sys.path.insert(0, str(_BENCH.parent))
 
 from bench.common import REUTERS, SOURCE, write_jsonl  # noqa: E402
-
-BATCH = 500  # articles per commit, as the pipeline's default batch
 
 
 def clean_corpus(corpus: Path, limit: int | None, tmp: Path) -> list:
@@ -52,14 +52,14 @@ def clean_corpus(corpus: Path, limit: int | None, tmp: Path) -> list:
     return out
 
 
-def whoosh_seconds(articles: list, folder: Path) -> float:
+def whoosh_seconds(articles: list, folder: Path, batch: int) -> float:
     from search_app.indexing import ParagraphIndex
 
     index = ParagraphIndex.create(folder)
     started = time.perf_counter()
-    for i in range(0, len(articles), BATCH):
+    for i in range(0, len(articles), batch):
         with index.writer() as writer:
-            for stored in articles[i : i + BATCH]:
+            for stored in articles[i : i + batch]:
                 writer.put(stored)
     return time.perf_counter() - started
 
@@ -79,7 +79,7 @@ def _free_block(count: int) -> int:
     raise RuntimeError("no free ports")
 
 
-def cluster_seconds(articles: list, folder: Path, replicas: int) -> float:
+def cluster_seconds(articles: list, folder: Path, replicas: int, batch: int) -> float:
     from search_app.cluster import process
     from search_app.cluster.config import init_cluster
     from search_app.engine.sphinx.writer import ClusterWriter
@@ -89,8 +89,8 @@ def cluster_seconds(articles: list, folder: Path, replicas: int) -> float:
     try:
         with ClusterWriter(cluster) as writer:
             started = time.perf_counter()
-            for i in range(0, len(articles), BATCH):
-                for stored in articles[i : i + BATCH]:
+            for i in range(0, len(articles), batch):
+                for stored in articles[i : i + batch]:
                     writer.put_article(stored)
                 writer.commit()
             return time.perf_counter() - started
@@ -104,6 +104,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, help="only the first N articles")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--replicas", type=int, default=1, help="mirrors per shard (default 1)")
+    ap.add_argument("--batch", type=int, default=500, help="articles per commit (default 500)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -117,8 +118,8 @@ def main() -> int:
         )
         whoosh, cluster = [], []
         for run in range(args.runs):
-            w = whoosh_seconds(articles, tmp / f"whoosh-{run}")
-            c = cluster_seconds(articles, tmp / f"cluster-{run}", args.replicas)
+            w = whoosh_seconds(articles, tmp / f"whoosh-{run}", args.batch)
+            c = cluster_seconds(articles, tmp / f"cluster-{run}", args.replicas, args.batch)
             whoosh.append(w)
             cluster.append(c)
             print(
@@ -128,7 +129,8 @@ def main() -> int:
             )
         w, c = statistics.median(whoosh), statistics.median(cluster)
         print(
-            f"median of {args.runs}: whoosh {paragraphs / w:.0f} paragraphs/s, "
+            f"median of {args.runs}, {args.batch} articles per commit: "
+            f"whoosh {paragraphs / w:.0f} paragraphs/s, "
             f"cluster (2 shards x {args.replicas}) {paragraphs / c:.0f} paragraphs/s: "
             f"the cluster writes {w / c:.2f}x Whoosh's rate"
         )
