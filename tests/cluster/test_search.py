@@ -9,7 +9,7 @@ import pytest
 
 from search_app.cluster import process
 from search_app.cluster.model import Cluster
-from search_app.engine.sphinx.errors import ShardUnavailable
+from search_app.engine.sphinx.errors import QueryFailed, ShardUnavailable
 from search_app.engine.sphinx.match import And, Not, Or, Phrase, Term
 from search_app.engine.sphinx.reader import ClusterReader, Found, Search
 from search_app.engine.sphinx.rows import shard_for
@@ -177,3 +177,15 @@ def test_undated_articles_have_no_date_and_no_period(cluster: Cluster) -> None:
     assert found.timeline == ((196003, 1),)
     before_1970 = reader.search(Search(Term("asylum"), date_to=datetime(1970, 1, 1, tzinfo=UTC)))
     assert _ids(before_1970) == ["old"]
+
+
+def test_a_statement_every_agent_refuses_is_an_error_not_a_dead_shard(cluster: Cluster) -> None:
+    reader = ClusterReader(cluster)
+    started = time.monotonic()
+    with pytest.raises(QueryFailed, match="remote query error"):
+        reader._run(  # a column the shards don't have: each agent refuses it
+            f"SELECT nosuchcolumn FROM {cluster.index} WHERE MATCH('asylum') "
+            "ORDER BY nosuchcolumn ASC",
+            [],
+        )
+    assert time.monotonic() - started < 1.0  # refused at once, not retried as a dead shard

@@ -89,6 +89,7 @@ class Found:
     timeline: tuple[tuple[int, int], ...] = ()  # (yyyymm, articles), oldest first
 
 
+_REMOTE_ERROR = "remote query error"  # an agent answered, refusing the statement
 _ADDRESS = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9.-]+):(\d+)")
 
 
@@ -139,12 +140,22 @@ class ClusterReader:
         try:
             return conn.execute(sql, args)
         except QueryFailed as exc:
-            if not self._names_agents(exc.message):
+            parts = [w.strip() for w in exc.message.split(";") if w.strip()]
+            if not any(self._agent_failed(w) for w in parts):
                 raise
-            return Result(warnings=[w.strip() for w in exc.message.split(";") if w.strip()])
+            return Result(warnings=parts)
 
-    def _names_agents(self, text: str) -> bool:
-        return any((h, int(p)) in self._agents for h, p in _ADDRESS.findall(text))
+    def _agent_failed(self, text: str) -> bool:
+        """True for a message saying an agent didn't answer; False for one refusing our query.
+
+        Every agent refuses a bad statement the same way ("remote query
+        error"): that is our bug or bad input, not a shard being down.
+        """
+        if _REMOTE_ERROR in text:
+            return False
+        return "agent" in text or any(
+            (h, int(p)) in self._agents for h, p in _ADDRESS.findall(text)
+        )
 
     def _failures(self, result: Result) -> list[str]:
         """The warnings that say an agent (a shard's mirror) did not answer.
@@ -152,7 +163,7 @@ class ClusterReader:
         Other warnings (about the query itself) don't make results partial:
         they are logged, not raised.
         """
-        failures = [w for w in result.warnings if "agent" in w or self._names_agents(w)]
+        failures = [w for w in result.warnings if self._agent_failed(w)]
         for warning in result.warnings:
             if warning not in failures:
                 log.info("aggregator warned: %s", warning)
