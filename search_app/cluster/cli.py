@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from ..engine.sphinx.errors import SphinxError
 from . import process
@@ -45,8 +45,14 @@ def _print_status(nodes: list[process.NodeStatus], as_json: bool) -> None:
 def cmd_start(args: argparse.Namespace) -> int:
     cluster = load(args.dir)
     nodes = process.start(cluster, args.node or None)
+    healthy = all(n.healthy for n in nodes)
+    if getattr(args, "repair", False):
+        # After the status, so --json still prints one object first; the
+        # repair's own lines follow it on stderr.
+        _print_status(nodes, args.json)
+        return max(0 if healthy else 1, _repair(cluster, args.index, args.node, sys.stderr))
     _print_status(nodes, args.json)
-    return 0 if all(n.healthy for n in nodes) else 1
+    return 0 if healthy else 1
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -92,40 +98,46 @@ def _store_articles(index_dir: str) -> tuple[dict[str, str], Any, Any]:
     return expected, load_article, store
 
 
+def _repair(cluster: Any, index: str, names: list[str] | None, out: TextIO) -> int:
+    from ..engine.sphinx.repair import repair
+
+    expected, load_article, store = _store_articles(index)
+    try:
+        reports = repair(cluster, expected, load_article, mirrors=names or None)
+    finally:
+        store.close()
+    for r in reports:
+        if not r.ok:
+            print(f"{r.mirror}: NOT repaired: {r.error}", file=out)
+        else:
+            print(f"{r.mirror}: {len(r.written)} written, {len(r.deleted)} deleted", file=out)
+    return 0 if all(r.ok for r in reports) else 1
+
+
 def cmd_repair(args: argparse.Namespace) -> int:
     from ..engine.sphinx.repair import repair
 
     cluster = load(args.dir)
+    if not args.json:
+        return _repair(cluster, args.index, args.node, sys.stdout)
     expected, load_article, store = _store_articles(args.index)
     try:
         reports = repair(cluster, expected, load_article, mirrors=args.node or None)
     finally:
         store.close()
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "mirrors": [
-                        {
-                            "name": r.mirror,
-                            "shard": r.shard,
-                            "ok": r.ok,
-                            "error": r.error,
-                            "held": r.held,
-                            "written": len(r.written),
-                            "deleted": len(r.deleted),
-                        }
-                        for r in reports
-                    ]
-                }
-            )
-        )
-    else:
-        for r in reports:
-            if not r.ok:
-                print(f"{r.mirror}: NOT repaired: {r.error}")
-            else:
-                print(f"{r.mirror}: {len(r.written)} written, {len(r.deleted)} deleted")
+    mirrors = [
+        {
+            "name": r.mirror,
+            "shard": r.shard,
+            "ok": r.ok,
+            "error": r.error,
+            "held": r.held,
+            "written": len(r.written),
+            "deleted": len(r.deleted),
+        }
+        for r in reports
+    ]
+    print(json.dumps({"mirrors": mirrors}))
     return 0 if all(r.ok for r in reports) else 1
 
 
@@ -175,6 +187,15 @@ def add_subparser(subparsers: Any) -> None:
         p.add_argument("--json", action="store_true")
         if name != "status":
             p.add_argument("--node", action="append", help="only this node (repeatable)")
+        if name == "start":
+            p.add_argument(
+                "--repair",
+                action="store_true",
+                help="then bring every mirror in line with the raw store (see repair)",
+            )
+            p.add_argument(
+                "--index", default=default_index, help=f"raw store's folder ({default_index})"
+            )
         p.set_defaults(func=_guarded(func))
 
     p = sub.add_parser("repair", help="bring mirrors back in line with the raw store")

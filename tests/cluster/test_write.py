@@ -167,3 +167,23 @@ def test_repair_reports_a_mirror_it_cannot_reach(
     out = capsys.readouterr().out
     assert status == 1
     assert f"{dead.name}: NOT repaired" in out and "unavailable" in out
+
+
+def test_start_with_repair_refills_a_wiped_mirror(
+    cluster: Cluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_dir = tmp_path / "index"
+    assert ingest([str(SEEDS)], index_dir).ok
+    _store_into_cluster(index_dir, cluster)
+    shard = next(s for s in cluster.shards if rows_on(s.mirrors[0]))
+    twin, wiped = shard.mirrors
+    process.stop(cluster, [wiped.name])
+    shutil.rmtree(cluster.node_dir(wiped) / "data")
+    status = cli.main(
+        ["cluster", "start", str(cluster.root), "--repair", "--index", str(index_dir), "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert all(n["healthy"] for n in json.loads(out)["nodes"])
+    assert f"{wiped.name}: {len({r[0] for r in rows_on(twin)})} written" in err
+    assert rows_on(wiped) == rows_on(twin)
