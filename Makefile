@@ -16,11 +16,13 @@ install: $(PY)
 install-test: $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download),
+# and Debian's sphinxsearch (searchd) for the cluster tests.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && command -v searchd >/dev/null 2>&1; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq chromium chromium-driver sphinxsearch >/dev/null; }
 
 serve: install
 	$(PY) ingest.py seeds/

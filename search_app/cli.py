@@ -313,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
+
+    from .cluster import cli as cluster_cli
+
+    cluster_cli.add_subparser(sub)
     return parser
 
 

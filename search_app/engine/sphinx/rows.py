@@ -1,0 +1,116 @@
+"""An article as paragraph rows of the cluster's real-time index, and where it lives.
+
+The shard and the row ids come from stable hashes of the article id, so every
+writer (ingest, reindex, repair) on every machine puts an article in the same
+place without asking anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from ...models import Article, StoredArticle
+
+# Insert order; must match ATTRIBUTES/FIELDS in cluster/config.py.
+COLUMNS = (
+    "id",
+    "title",
+    "text",
+    "article_id",
+    "article_key",
+    "position",
+    "source",
+    "source_key",
+    "published",
+    "year",
+    "yearmonth",
+    "content_hash",
+    "body",
+)
+
+_MAX63 = (1 << 63) - 1
+
+
+def _hash63(value: str) -> int:
+    """A positive 63-bit hash: fits SphinxQL's signed BIGINT and Manticore's document ids."""
+    digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") & _MAX63) or 1
+
+
+def article_key(article_id: str) -> int:
+    return _hash63("a:" + article_id)
+
+
+def source_key(source: str | None) -> int:
+    """Hash of the source name as the source filter and facet know it ("unknown" when none)."""
+    return _hash63("s:" + ((source or "unknown").strip() or "unknown"))
+
+
+def row_id(article_id: str, position: int) -> int:
+    return _hash63(f"p:{article_id}/{position}")
+
+
+def shard_for(article_id: str, shards: int) -> int:
+    """The shard that holds every paragraph of an article: stable across runs and machines."""
+    return article_key(article_id) % shards
+
+
+def title_is_derived(article: Article) -> bool:
+    """True when the title is just the start of the first paragraph (no headline).
+
+    The Whoosh index applies the same rule (indexing.title_is_derived): such a
+    title would count the first sentence's words twice. One copy after the
+    engine split.
+    """
+    if not article.paragraphs or not article.title:
+        return False
+    head = article.title.rstrip("…. ").strip()
+    return bool(head) and article.paragraphs[0].startswith(head)
+
+
+# NUL and SUB: PyMySQL escapes them as \\0 and \\Z, which SphinxQL reads as "0" and "Z".
+_UNSENDABLE = str.maketrans({"\x00": " ", "\x1a": " "})
+
+
+def _sendable(text: str) -> str:
+    return text.translate(_UNSENDABLE)
+
+
+def epoch(dt: datetime) -> int:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp())
+
+
+def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
+    """One row per paragraph, in COLUMNS order."""
+    art = stored.article
+    title = "" if title_is_derived(art) else art.title
+    published = art.published
+    if published is not None and published.tzinfo is not None:
+        published = published.astimezone(UTC)  # years and months as the Whoosh index counts them
+    when = epoch(published) if published else 0
+    year = published.year if published else 0
+    yearmonth = year * 100 + published.month if published else 0
+    key = article_key(stored.id)
+    skey = source_key(art.source)
+    return [
+        (
+            row_id(stored.id, position),
+            _sendable(title),
+            _sendable(text),
+            stored.id,
+            key,
+            position,
+            art.source or "",
+            skey,
+            when,
+            year,
+            yearmonth,
+            stored.provenance.content_hash,
+            _sendable(text),
+        )
+        for position, text in enumerate(art.paragraphs)
+    ]
