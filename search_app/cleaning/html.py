@@ -57,9 +57,14 @@ _KIND = {
 _BR = "\ue000"  # a private-use character marks <br> until the block is split
 _BR_SPLIT = re.compile(_BR + r"\s*(?:" + _BR + r"\s*)+")
 _WS = re.compile(r"[\s\u200b\u200c\u200d\ufeff\u00ad]+")
+# "<?...>" (an XML declaration, a stylesheet instruction) is what HTML5 calls a
+# bogus comment: nothing, up to the first ">" (or the end). Dropping it here
+# reads an XHTML page's prolog as browsers do, and keeps bs4 from taking a page
+# that starts "<?xml" for an XML document (XMLParsedAsHTMLWarning). The
+# declaration's encoding was already honoured when the bytes were decoded.
 _STRIP_RAW = re.compile(
     r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style[^>]*>.*?</style\s*>"
-    r"|<svg[^>]*>.*?</svg\s*>|<!--.*?-->",
+    r"|<svg[^>]*>.*?</svg\s*>|<!--.*?-->|<\?[^>]*>?",
     re.IGNORECASE | re.DOTALL,
 )
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")

@@ -220,3 +220,22 @@ def test_json_ld_headline_wins_over_title_tag_and_site_suffix_is_cut() -> None:
     art = clean(html.replace("<meta property='og:site_name' content='Daily Example'>", ""))
     assert art.title == "Storm closes schools"
     assert art.source is None
+
+
+PROSE = "The harbour reopened on Monday after a week of repairs, and the first ferries sailed."
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        "<?xml",  # the fuzz find: an unclosed declaration straight into the doctype
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        ' \n<?xml version="1.0"?><?xml-stylesheet href="a.xsl"?>',
+    ],
+)
+def test_xml_declaration_before_html_is_read_as_html(prolog: str) -> None:
+    # bs4 warns (an error under pytest) when markup starting "<?xml" has no
+    # <html> tag; HTML5 reads "<?...>" as a bogus comment, and so do we.
+    page = f"{prolog}<!DOCTYPE html><body><p>{PROSE}</p></body>"
+    assert clean(page).paragraphs == (PROSE,)
+    assert clean(page.encode("utf-8")).paragraphs == (PROSE,)
