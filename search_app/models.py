@@ -58,6 +58,7 @@ class Article:
     url: str | None = None
     contributors: str | None = None
     removed: tuple[Removed, ...] = ()
+    low_confidence: bool = False  # no container looked like an article: best guess kept
 
 
 @dataclass(frozen=True)

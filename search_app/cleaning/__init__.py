@@ -123,6 +123,7 @@ def clean(
     title = summary = source = canonical = None
     published = None
     removed: list[Removed] = []
+    low_confidence = False
     if _is_html(content_type, text):
         page = parse_html(text, url, active)
         paragraphs = page.paragraphs
@@ -133,6 +134,7 @@ def clean(
             datelines = (r.text for r in page.removed if r.rule == "leading-dateline")
             published = next(filter(None, map(parse_date, datelines)), None)
         summary = meta.summary
+        low_confidence = page.low_confidence
         kind = "HTML page"
     else:
         story = parse_text(text)
@@ -170,4 +172,5 @@ def clean(
         url=canonical or url,
         contributors=" ".join(filtered.contributors) or None,
         removed=tuple(removed),
+        low_confidence=low_confidence,
     )
