@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -136,6 +137,8 @@ class _Walker:
         self.blocks: list[Block] = []
         self.elements: dict[int, Tag] = {}
         self.exact: set[int] = set()  # marked by a CSS selector: never a guess
+        self.hinted: set[int] = set()  # marked by a class/id word only: a guess
+        self.root: int | None = None  # the page element the walk started from
         self.path: list[int] = []
         self.flags: list[tuple[int, str, str]] = []
         self.buf: list[str] = []
@@ -162,11 +165,13 @@ class _Walker:
             low = value.lower()
             hit = self.rules.hint(low)
             if hit:
+                self.hinted.add(id(el))
                 return hit
             for token in _TOKEN_SPLIT.split(_CAMEL.sub("-", value).lower()):
                 if token and token != low:
                     hit = self.rules.hint(token)
                     if hit:
+                        self.hinted.add(id(el))
                         return hit
         return None
 
@@ -288,7 +293,7 @@ def _marked_by_css(soup: BeautifulSoup, rules: Rules) -> dict[int, tuple[str, st
 
 
 def _effective_flags(
-    blocks: list[Block], exact: set[int]
+    blocks: list[Block], exact: set[int], ignore: set[int] | frozenset[int] = frozenset()
 ) -> dict[int, tuple[int, str, str] | None]:
     """Each block's marked ancestor, ignoring marks on page wrappers.
 
@@ -317,6 +322,7 @@ def _effective_flags(
         > (_WRAPPER_SHARE_COMMENTS if category[ident] == "comments" else _WRAPPER_SHARE) * total
     }
     result: dict[int, tuple[int, str, str] | None] = {}
+    wrappers |= ignore
     for i, b in enumerate(blocks):
         live = [f for f in b.flags if f[0] not in wrappers]
         # Grouped by the outermost marked element ("the comment section"), named
@@ -325,30 +331,53 @@ def _effective_flags(
     return result
 
 
-def _scores(blocks: list[Block], kept: list[int]) -> dict[int, float]:
+def _plain_weight(block: Block) -> float:
+    """The last resort: any text that is not a list of links counts for its element."""
+    return 0.0 if block.link_density > _LINK_DENSITY_BAD else float(len(block.text))
+
+
+def _scores(
+    blocks: list[Block], kept: list[int], weigh: Callable[[Block], float] | None = None
+) -> dict[int, float]:
     score: dict[int, float] = defaultdict(float)
     for i in kept:
         b = blocks[i]
-        w = b.weight
+        w = weigh(b) if weigh else b.weight
         for ident in b.path:
             score[ident] += w
     return score
 
 
 def _choose_body(
-    soup: BeautifulSoup, blocks: list[Block], kept: list[int], rules: Rules, walker: _Walker
+    soup: BeautifulSoup,
+    blocks: list[Block],
+    kept: list[int],
+    rules: Rules,
+    walker: _Walker,
+    weigh: Callable[[Block], float] | None = None,
 ) -> int | None:
     """The id of the element that best holds the article, or None for no prose at all."""
-    score = _scores(blocks, kept)
+    score = _scores(blocks, kept, weigh)
     if not score:
         return None
     depth = {}
     for i in kept:
         for d, ident in enumerate(blocks[i].path):
             depth[ident] = d
-    best = max(score, key=lambda k: (score[k], depth.get(k, 0)))
-    if score[best] <= 0:
+    # The page root only counts when the winner is a lone block: an article is
+    # never one paragraph of several, so a lone block climbs to the element
+    # holding its sibling paragraphs when that scores as well.
+    root = walker.root
+    best = max(
+        (k for k in score if k != root), key=lambda k: (score[k], depth.get(k, 0)), default=root
+    )
+    if score.get(best, 0.0) <= 0:
         return None
+    lone = sum(1 for i in kept if best in blocks[i].path) == 1
+    parent = walker.elements[best].parent
+    while lone and parent is not None and score.get(id(parent), 0.0) >= score[best]:
+        best = id(parent)
+        parent = walker.elements[best].parent
     ancestors_of_best = set()
     for i in kept:
         if best in blocks[i].path:
@@ -414,13 +443,31 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     doc = HtmlDoc(meta=meta)
     walker = _Walker(rules, _marked_by_css(soup, rules))
     root = soup.body if soup.body is not None else soup
+    # The page itself is a candidate too: paragraphs straight under <body> are
+    # one article, not rivals of which only the longest wins.
+    walker.elements[id(root)] = root
+    walker.path.append(id(root))
+    walker.root = id(root)
     walker.walk(root)
     walker.flush()
     blocks = walker.blocks
-    flags = _effective_flags(blocks, walker.exact)
-    kept = [i for i in range(len(blocks)) if flags[i] is None]
-    body = _choose_body(soup, blocks, kept, rules, walker)
-    if body is None:
+    # Never give up on a page with text: when no unmarked element holds prose,
+    # the class-word guesses are dropped first (a page builder calls every block
+    # a "widget", a layout column "sidebar"), then any plain text counts; such a
+    # pick is flagged low-confidence. Tags, roles and CSS rules always hold.
+    tiers: tuple[tuple[set[int], Callable[[Block], float] | None], ...] = (
+        (set(), None),
+        (walker.hinted, None),
+        (walker.hinted, _plain_weight),
+    )
+    for tier, (ignore, weigh) in enumerate(tiers):
+        flags = _effective_flags(blocks, walker.exact, ignore)
+        kept = [i for i in range(len(blocks)) if flags[i] is None]
+        body = _choose_body(soup, blocks, kept, rules, walker, weigh)
+        if body is not None:
+            doc.low_confidence = tier > 0
+            break
+    else:
         return doc
     # Marked elements beside the body (a comment thread after the article text)
     # are reported as removed too; the rest of the page is not the article's.

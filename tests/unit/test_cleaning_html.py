@@ -239,3 +239,36 @@ def test_xml_declaration_before_html_is_read_as_html(prolog: str) -> None:
     page = f"{prolog}<!DOCTYPE html><body><p>{PROSE}</p></body>"
     assert clean(page).paragraphs == (PROSE,)
     assert clean(page.encode("utf-8")).paragraphs == (PROSE,)
+
+
+def test_page_whose_every_block_has_a_boilerplate_class_word_is_kept_low_confidence() -> None:
+    # A page builder calls every block a "widget"; the class words are guesses.
+    paragraphs = [f"{PROSE} Section {n} of the guide explains the next step." for n in range(3)]
+    body = "".join(f'<div class="builder-widget"><p>{p}</p></div>' for p in paragraphs)
+    page = f"<html><body><nav><a href='/'>Home</a></nav>{body}</body></html>"
+    art = clean(page)
+    assert art.paragraphs == tuple(paragraphs)
+    assert art.low_confidence
+
+
+def test_short_note_is_kept_low_confidence() -> None:
+    art = clean("<html><body><nav><a href='/'>Home</a></nav><p>Closed today.</p></body></html>")
+    assert art.paragraphs == ("Closed today.",)
+    assert art.low_confidence
+
+
+def test_clear_article_is_not_low_confidence() -> None:
+    assert not clean((PAGES / "comments.html").read_bytes()).low_confidence
+
+
+def test_clean_explain_shows_low_confidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from search_app.cli import main
+
+    page = tmp_path / "note.html"
+    page.write_text("<html><body><nav><a href='/'>Home</a></nav><p>Closed today.</p></body></html>")
+    assert main(["clean", str(page), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "[0] Closed today." in out
+    assert "low confidence: no part of the page looked like an article" in out
