@@ -56,6 +56,10 @@ _KIND = {
     "h5": "h",
     "h6": "h",
 }
+# Inline styles that hide an element from readers (a hidden microdata copy of
+# the article, a collapsed menu); class-based hiding is left to the class hints.
+_HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
+_NEVER_TEXT = frozenset(("form", "nav"))  # categories no fallback reads as the article
 _BR = "\ue000"  # a private-use character marks <br> until the block is split
 _BR_SPLIT = re.compile(_BR + r"\s*(?:" + _BR + r"\s*)+")
 _WS = re.compile(r"[\s\u200b\u200c\u200d\ufeff\u00ad]+")
@@ -210,6 +214,9 @@ class _Walker:
             name = child.name
             if name in _SKIP:
                 continue
+            style = child.attrs.get("style")
+            if style and _HIDDEN_STYLE.search(style):
+                continue  # a reader never sees it: not even a rival for the body
             if name == "br":
                 self.buf.append(_BR)
                 continue
@@ -455,10 +462,15 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     # the class-word guesses are dropped first (a page builder calls every block
     # a "widget", a layout column "sidebar"), then any plain text counts; such a
     # pick is flagged low-confidence. Tags, roles and CSS rules always hold.
+    # Last, text under any guessed mark but a form or a menu counts (a page
+    # that is all <header> and <footer> still has its words read).
+    marks = {f[0]: f[1] for b in blocks for f in b.flags}
+    loose = {k for k, cat in marks.items() if cat not in _NEVER_TEXT and k not in walker.exact}
     tiers: tuple[tuple[set[int], Callable[[Block], float] | None], ...] = (
         (set(), None),
         (walker.hinted, None),
         (walker.hinted, _plain_weight),
+        (walker.hinted | loose, _plain_weight),
     )
     for tier, (ignore, weigh) in enumerate(tiers):
         flags = _effective_flags(blocks, walker.exact, ignore)

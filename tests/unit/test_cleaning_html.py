@@ -272,3 +272,17 @@ def test_clean_explain_shows_low_confidence(
     out = capsys.readouterr().out
     assert "[0] Closed today." in out
     assert "low confidence: no part of the page looked like an article" in out
+
+
+def test_text_hidden_from_readers_is_neither_kept_nor_a_rival_for_the_body() -> None:
+    copy = " ".join([PROSE] * 6)  # a hidden microdata copy, longer than the article
+    page = (
+        "<html><body>"
+        f'<div itemscope style="display: none"><span itemprop="articleBody">{copy}</span></div>'
+        f"<div><p>{PROSE}</p><p>{PROSE} Again.</p>"
+        f'<p style="VISIBILITY:hidden">Loading the next story.</p>'
+        f"<template><p>{copy}</p></template><noscript><p>{copy}</p></noscript>"
+        f'<p hidden>{copy}</p><p aria-hidden="true">{copy}</p></div>'
+        "</body></html>"
+    )
+    assert clean(page).paragraphs == (PROSE, f"{PROSE} Again.")
