@@ -37,7 +37,7 @@ _SKIP = frozenset(
 # Elements that start a new block of text.
 _BLOCK = frozenset(
     "p div section article main header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li dl dt dd "
-    "table thead tbody tfoot tr td th caption blockquote pre figure figcaption form fieldset "
+    "table thead tbody tfoot tr caption blockquote pre figure figcaption form fieldset "
     "legend address hr center details summary dialog menu body html hgroup output".split()
 )
 _KIND = {
@@ -47,8 +47,7 @@ _KIND = {
     "dd": "li",
     "blockquote": "quote",
     "pre": "pre",
-    "td": "td",
-    "th": "td",
+    "tr": "td",
     "h1": "h1",
     "h2": "h",
     "h3": "h",
@@ -111,6 +110,9 @@ class Block:
             return 0.0 if _linked_sentence(self) else -float(size)
         if self.kind == "h1":
             return 0.0
+        if self.kind == "td":
+            # A data table (standings, prices) is content however short its cells.
+            return float(size)
         if size >= _GOOD_MIN_CHARS and (size >= 100 or _SENTENCE_PUNCT.search(self.text)):
             return float(size)
         return -0.5 * size
@@ -220,6 +222,8 @@ class _Walker:
             if name == "br":
                 self.buf.append(_BR)
                 continue
+            if name in ("td", "th") and self.buf:
+                self.buf.append(" \u00b7 ")  # a table row is one paragraph, its cells apart
             flag = self.mark(child) if name not in ("body", "html") else None
             block = name in _BLOCK or flag is not None
             if block:

@@ -286,3 +286,20 @@ def test_text_hidden_from_readers_is_neither_kept_nor_a_rival_for_the_body() -> 
         "</body></html>"
     )
     assert clean(page).paragraphs == (PROSE, f"{PROSE} Again.")
+
+
+def test_article_that_is_mostly_a_data_table_keeps_its_rows() -> None:
+    # Short cells used to count against their container, so the comment
+    # notice beside a standings table won the page.
+    rows = "".join(
+        f"<tr><td>{i}</td><td>Team {chr(65 + i)}</td><td>{30 - i}</td></tr>" for i in range(20)
+    )
+    page = (
+        "<html><body><div><div><h1>League table after round 20</h1><p>Standings after Sunday.</p>"
+        f"<table><tr><th>Pos</th><th>Team</th><th>Pts</th></tr>{rows}</table></div>"
+        "<div><p>Comments on this story are now closed. Please read our community rules "
+        "before posting next time.</p></div></div></body></html>"
+    )
+    paragraphs = clean(page).paragraphs
+    assert paragraphs[:3] == ("Standings after Sunday.", "Pos · Team · Pts", "0 · Team A · 30")
+    assert "19 · Team T · 11" in paragraphs
