@@ -58,6 +58,7 @@ _KIND = {
 # Inline styles that hide an element from readers (a hidden microdata copy of
 # the article, a collapsed menu); class-based hiding is left to the class hints.
 _HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
+_FIGURE_CONTENT = ("table", "blockquote")
 _NEVER_TEXT = frozenset(("form", "nav"))  # categories no fallback reads as the article
 _BR = "\ue000"  # a private-use character marks <br> until the block is split
 _BR_SPLIT = re.compile(_BR + r"\s*(?:" + _BR + r"\s*)+")
@@ -161,6 +162,8 @@ class _Walker:
             return found
         found = self.by_tag.get(el.name)
         if found:
+            if el.name == "figure" and el.find(_FIGURE_CONTENT) is not None:
+                return None  # a table or an embedded post in a figure is the article's
             return found
         attrs = el.attrs
         values = list(attrs.get("class") or ())

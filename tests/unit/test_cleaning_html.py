@@ -303,3 +303,24 @@ def test_article_that_is_mostly_a_data_table_keeps_its_rows() -> None:
     paragraphs = clean(page).paragraphs
     assert paragraphs[:3] == ("Standings after Sunday.", "Pos · Team · Pts", "0 · Team A · 30")
     assert "19 · Team T · 11" in paragraphs
+
+
+def test_table_or_embedded_post_in_a_figure_is_kept_and_a_photo_caption_is_not() -> None:
+    page = (
+        f"<html><body><article><p>{PROSE}</p>"
+        "<figure><img src='a.jpg'><figcaption>The harbour at dawn. Photo: J. Roe</figcaption>"
+        "</figure><figure><table><tr><th>Plan</th><th>Price</th></tr>"
+        "<tr><td>Basic</td><td>$5/month</td></tr></table></figure>"
+        "<figure><blockquote><p>The ferries are back, and so are we.</p>- Harbour office"
+        f"</blockquote></figure><p>{PROSE} Again.</p></article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        PROSE,
+        "Plan · Price",
+        "Basic · $5/month",
+        "The ferries are back, and so are we.",
+        "- Harbour office",
+        f"{PROSE} Again.",
+    )
+    assert "The harbour at dawn. Photo: J. Roe" in {r.text for r in art.removed}
