@@ -59,6 +59,7 @@ _KIND = {
 # the article, a collapsed menu); class-based hiding is left to the class hints.
 _HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
 _FIGURE_CONTENT = ("table", "blockquote")
+_CONTAINERS_BY_ACCIDENT = frozenset(("button", "label"))
 _NEVER_TEXT = frozenset(("form", "nav"))  # categories no fallback reads as the article
 _BR = "\ue000"  # a private-use character marks <br> until the block is split
 _BR_SPLIT = re.compile(_BR + r"\s*(?:" + _BR + r"\s*)+")
@@ -217,7 +218,7 @@ class _Walker:
             if not isinstance(child, Tag):
                 continue
             name = child.name
-            if name in _SKIP:
+            if name in _SKIP and not _swallowed_page(child):
                 continue
             style = child.attrs.get("style")
             if style and _HIDDEN_STYLE.search(style):
@@ -262,6 +263,15 @@ _RAW_OPEN = re.compile(r"<(script|style|svg)\b([^<>]*)>|<!--|<\?", re.IGNORECASE
 _RAW_CLOSE = {
     name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style", "svg")
 }
+
+
+def _swallowed_page(el: Tag) -> bool:
+    """A form control holding paragraphs: the parser nested the page in an unclosed one.
+
+    libxml2 does not close a <button> or <label> where a browser would, so a
+    menu button left open can hold the whole article that follows it.
+    """
+    return el.name in _CONTAINERS_BY_ACCIDENT and len(el.find_all("p", limit=3)) == 3
 
 
 def _strip_raw(html: str) -> str:
@@ -473,11 +483,15 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     # that is all <header> and <footer> still has its words read).
     marks = {f[0]: f[1] for b in blocks for f in b.flags}
     loose = {k for k, cat in marks.items() if cat not in _NEVER_TEXT and k not in walker.exact}
+    # And text under a shipped role or CSS mark too (a page the parser nested
+    # inside its role=banner header): only forms and menus are never read.
+    everything = {k for k, cat in marks.items() if cat not in _NEVER_TEXT}
     tiers: tuple[tuple[set[int], Callable[[Block], float] | None], ...] = (
         (set(), None),
         (walker.hinted, None),
         (walker.hinted, _plain_weight),
         (walker.hinted | loose, _plain_weight),
+        (walker.hinted | loose | everything, _plain_weight),
     )
     for tier, (ignore, weigh) in enumerate(tiers):
         flags = _effective_flags(blocks, walker.exact, ignore)

@@ -324,3 +324,16 @@ def test_table_or_embedded_post_in_a_figure_is_kept_and_a_photo_caption_is_not()
         f"{PROSE} Again.",
     )
     assert "The harbour at dawn. Photo: J. Roe" in {r.text for r in art.removed}
+
+
+def test_article_the_parser_nested_in_an_unclosed_menu_button_is_read() -> None:
+    # libxml2 leaves a <button> open where a browser closes it, so the whole
+    # page after a menu button ends up inside it and inside the banner header.
+    article = "".join(f"<p>{PROSE} Part {n}.</p>" for n in range(3))
+    page = (
+        '<html><body><header role="banner"><button class="menu"><div>Menu</div>'
+        f"<main><article>{article}</article></main></header></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == tuple(f"{PROSE} Part {n}." for n in range(3))
+    assert art.low_confidence
