@@ -74,6 +74,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 _DATELINE = re.compile(r"^(?=.{4,80}$)(?=.*(?:\b(?:19|20)\d\d\b|\b\d{1,2}:\d\d\b))(?!.*[.!?]$)")
 _SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", ".)")
 _LINKED_SENTENCE_CHARS = 150
+_LABEL_MAX_CHARS = 40
 
 _MAX_DEPTH = 300  # deeper markup is broken; read it as text instead of recursing
 _GOOD_MIN_CHARS = 50  # shorter blocks are labels, bylines, menu items
@@ -530,10 +531,22 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
         elif not seen_prose and b.kind != "h" and _DATELINE.search(b.text):
             # Date and byline lines above the first paragraph, in any language.
             doc.removed.append(_removed(b.text, "meta", "leading-dateline"))
+        elif not seen_prose and _leading_label(b):
+            # "Breaking News", "Text size", "4 min read": labels above the text.
+            doc.removed.append(_removed(b.text, "meta", "leading-label"))
         else:
             seen_prose = seen_prose or b.weight > 0
             doc.paragraphs.append(b.text)
     return doc
+
+
+def _leading_label(block: Block) -> bool:
+    """A short line in no paragraph, heading or list element, with no sentence end."""
+    return (
+        block.kind == "div"
+        and len(block.text) < _LABEL_MAX_CHARS
+        and not block.text.endswith(_SENTENCE_ENDS)
+    )
 
 
 def _linked_sentence(block: Block) -> bool:

@@ -337,3 +337,15 @@ def test_article_the_parser_nested_in_an_unclosed_menu_button_is_read() -> None:
     art = clean(page)
     assert art.paragraphs == tuple(f"{PROSE} Part {n}." for n in range(3))
     assert art.low_confidence
+
+
+def test_short_labels_above_the_first_paragraph_are_dropped() -> None:
+    page = (
+        "<html><body><article><div>Breaking News</div><div><span>Text size</span></div>"
+        f"<h2>The harbour</h2><p>{PROSE}</p><div>Read on</div><p>{PROSE} Again.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == ("The harbour", PROSE, "Read on", f"{PROSE} Again.")
+    removed = {r.text: r.rule for r in art.removed}
+    assert removed["Breaking News"] == removed["Text size"] == "leading-label"
