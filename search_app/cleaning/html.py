@@ -143,6 +143,10 @@ class _Walker:
             tag: (rule.category, rule.name) for rule in rules.element_rules for tag in rule.tags
         }
         self.by_css = SelectorIndex(rules.element_rules)
+        # Body hints matched in the same walk: testing every scored element
+        # against every hint afterwards cost 5% of the cleaning time.
+        self.body_index = SelectorIndex(r for r in rules.body_hints if not r.tags)
+        self.body_marked: dict[int, list[int]] = defaultdict(list)  # id(rule) -> elements
         self.blocks: list[Block] = []
         self.elements: dict[int, Tag] = {}
         self.exact: set[int] = set()  # marked by a CSS selector: never a guess
@@ -235,6 +239,8 @@ class _Walker:
                 self.flush()
             ident = id(child)
             self.elements[ident] = child
+            for rule_id in self.body_index.matching(child):
+                self.body_marked[rule_id].append(ident)
             self.path.append(ident)
             if flag:
                 self.flags.append((ident, flag[0], flag[1]))
@@ -409,7 +415,9 @@ def _choose_body(
             ancestors_of_best.update(blocks[i].path[: blocks[i].path.index(best)])
             break
     for rule in rules.body_hints:
-        if rule.simple is not None:
+        if rule.simple is not None and not rule.tags:
+            candidates = [k for k in walker.body_marked.get(id(rule), ()) if k in score]
+        elif rule.simple is not None:
             candidates = [k for k in score if rule.matches(walker.elements[k])]
         elif rule.selector is not None:
             candidates = [id(el) for el in rule.selector.select(soup) if id(el) in score]
