@@ -1,9 +1,15 @@
-"""Cleaning accuracy and speed on real news pages with hand-made true article text.
+"""Cleaning accuracy and speed on real article pages with hand-made true article text.
 
-    python bench/cleaning.py [PAGES_DIR] [--worst N] [--page ID]
+    python bench/cleaning.py [--dev DIR] [--worst N] [--only-ours] [--page ID]
 
-PAGES_DIR holds html/<id>.html.gz and ground-truth.json (default:
-../shared/extraction-dev beside the repository). The metric is the
+Two folders are scored in one run (DIR defaults to ../shared/extraction-dev
+beside the repository): DIR itself (45 ScrapingHub benchmark pages) and
+DIR/wcxb (241 WCXB pages, with ``with``/``without`` snippets). Each folder
+gets its own table, and a combined one. WCXB is also split in two halves by
+sorted page id (even positions "tune", odd positions "held"): rules are tuned
+on ScrapingHub plus the tune half only, and the held half is reported apart
+as the honest estimate for pages the rules never saw. Each folder holds
+html/<id>.html.gz and ground-truth.json. The metric is the
 ScrapingHub article-extraction benchmark's own: \\w+ tokens, 4-token shingles
 counted with multiplicity, per-page precision and recall, means over pages,
 F1 of the two means. Our output is scored as the paragraphs joined by
@@ -27,7 +33,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Run as a script, bench/ itself is first on sys.path, and bench/http.py would
 # shadow the standard library's http package (trafilatura needs it).
@@ -37,6 +45,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from search_app.cleaning import CleaningError, clean  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str  # "sh/<id>" or "wcxb/<id>"
+    html: bytes
+    url: str
+    truth: str
+    with_: tuple[str, ...] = ()  # WCXB: snippets the article body must contain
+    without: tuple[str, ...] = ()  # WCXB: page chrome it must not contain
 
 
 def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
@@ -92,80 +110,152 @@ def _readability() -> Callable[[bytes, str], str] | None:
 
 
 def score(
-    name: str, extract: Callable[[bytes, str], str], pages: list[tuple[str, bytes, str, str]]
-) -> dict[str, object]:
+    name: str, extract: Callable[[bytes, str], str], pages: list[Page]
+) -> tuple[dict[str, str], float]:
+    """Every page's output (\"\" when the extractor raised) and the seconds it took."""
+    outputs: dict[str, str] = {}
+    start = time.perf_counter()
+    for page in pages:
+        try:
+            outputs[page.key] = extract(page.html, page.url)
+        except Exception as exc:  # a third-party extractor failing counts as empty output
+            logging.debug("%s failed on %s: %s", name, page.key, exc)
+            outputs[page.key] = ""
+    return outputs, time.perf_counter() - start
+
+
+def _snippet_norm(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+def table(outputs: dict[str, str], pages: list[Page]) -> dict[str, Any]:
+    """The benchmark's figures over these pages, plus WCXB's snippet rates."""
     per_page = []
     empty = 0
-    start = time.perf_counter()
-    for page_id, html, url, truth in pages:
-        try:
-            output = extract(html, url)
-        except Exception as exc:  # a third-party extractor failing counts as empty output
-            logging.debug("%s failed on %s: %s", name, page_id, exc)
-            output = ""
+    with_found = with_all = without_found = without_all = 0
+    for page in pages:
+        output = outputs[page.key]
         if not output.strip():
             empty += 1
-        p, r = page_scores(output, truth)
+        p, r = page_scores(output, page.truth)
         f = 2 * p * r / (p + r) if p + r else 0.0
-        per_page.append((f, p, r, page_id))
-    seconds = time.perf_counter() - start
-    precision = sum(p for _, p, _, _ in per_page) / len(per_page)
-    recall = sum(r for _, _, r, _ in per_page) / len(per_page)
+        per_page.append((f, p, r, page.key))
+        if page.with_ or page.without:
+            norm = " " + _snippet_norm(output) + " "
+            for snippet in page.with_:
+                with_all += 1
+                with_found += f" {_snippet_norm(snippet)} " in norm
+            for snippet in page.without:
+                without_all += 1
+                without_found += f" {_snippet_norm(snippet)} " in norm
+    n = len(per_page) or 1
+    precision = sum(p for _, p, _, _ in per_page) / n
+    recall = sum(r for _, _, r, _ in per_page) / n
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
-        "name": name,
+        "pages": len(per_page),
         "f1": f1,
         "precision": precision,
         "recall": recall,
         "empty": empty,
-        "seconds": seconds,
-        "pages_per_s": len(pages) / seconds if seconds else float("inf"),
+        "with": with_found / with_all if with_all else None,
+        "without": without_found / without_all if without_all else None,
         "per_page": sorted(per_page),
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    default_dir = Path(__file__).resolve().parents[2] / "shared" / "extraction-dev"
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages_dir", nargs="?", default=str(default_dir))
-    parser.add_argument("--worst", type=int, default=10, help="list the N worst pages (ours)")
-    parser.add_argument("--only-ours", action="store_true", help="skip the other extractors")
-    args = parser.parse_args(argv)
-
-    root = Path(args.pages_dir)
+def load(root: Path, prefix: str) -> list[Page]:
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id, item in sorted(truth.items()):
         html = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes())
-        pages.append((page_id, html, item.get("url") or "", item["articleBody"]))
+        pages.append(
+            Page(
+                key=f"{prefix}{page_id}",
+                html=html,
+                url=item.get("url") or "",
+                truth=item["articleBody"],
+                with_=tuple(item.get("with") or ()),
+                without=tuple(item.get("without") or ()),
+            )
+        )
+    return pages
+
+
+def _rate(value: float | None) -> str:
+    return f"{value:7.3f}" if value is not None else "      -"
+
+
+def main(argv: list[str] | None = None) -> int:
+    # ../shared beside the repository; a worktree sits one level deeper.
+    here = Path(__file__).resolve().parents
+    found = [d / "shared" / "extraction-dev" for d in here[1:4]]
+    default_dir = next((d for d in found if d.is_dir()), found[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dev", default=str(default_dir), help="the extraction-dev folder")
+    parser.add_argument("--worst", type=int, default=10, help="list the N worst pages (ours)")
+    parser.add_argument("--only-ours", action="store_true", help="skip the other extractors")
+    parser.add_argument("--page", help="print our output for one page key (sh/0001, wcxb/0004)")
+    parser.add_argument("--json", help="also write every table (and per-page F1) to this file")
+    args = parser.parse_args(argv)
+
+    root = Path(args.dev)
+    sh = load(root, "sh/")
+    wcxb = load(root / "wcxb", "wcxb/") if (root / "wcxb").is_dir() else []
+    if args.page:
+        page = next(p for p in sh + wcxb if p.key == args.page)
+        print(ours(page.html, page.url)[0])
+        return 0
+    groups = {
+        "scrapinghub": sh,
+        "wcxb": wcxb,
+        "wcxb-tune": wcxb[0::2],
+        "wcxb-held": wcxb[1::2],
+        "combined": sh + wcxb,
+    }
+    pages = sh + wcxb
 
     titles = dates = 0
-    for _, html, url, _ in pages:
-        _, has_title, has_date = ours(html, url)
+    for page in pages:
+        _, has_title, has_date = ours(page.html, page.url)
         titles += has_title
         dates += has_date
 
-    results = [score("ours", lambda h, u: ours(h, u)[0], pages)]
+    runs = [("ours", *score("ours", lambda h, u: ours(h, u)[0], pages))]
     if not args.only_ours:
         for name, factory in (("trafilatura", _trafilatura), ("readability", _readability)):
             extract = factory()
             if extract is None:
                 print(f"{name}: not installed, skipped (pip install -e '.[bench]')")
                 continue
-            results.append(score(name, extract, pages))
+            runs.append((name, *score(name, extract, pages)))
 
-    print(f"{len(pages)} pages from {root}")
-    header = ("extractor", "F1", "prec", "recall", "empty", "s", "pages/s")
-    print("{:<12} {:>6} {:>6} {:>6} {:>5} {:>7} {:>8}".format(*header))
-    for res in results:
-        print(
-            f"{res['name']:<12} {res['f1']:6.3f} {res['precision']:6.3f} {res['recall']:6.3f} "
-            f"{res['empty']:5d} {res['seconds']:7.2f} {res['pages_per_s']:8.1f}"
-        )
+    report: dict[str, Any] = {}
+    header = ("extractor", "F1", "prec", "recall", "empty", "with", "without")
+    for group, members in groups.items():
+        if not members:
+            continue
+        print(f"\n{group}: {len(members)} pages")
+        print("{:<12} {:>6} {:>6} {:>6} {:>5} {:>7} {:>7}".format(*header))
+        for name, outputs, _ in runs:
+            res = table(outputs, members)
+            report.setdefault(group, {})[name] = res
+            print(
+                f"{name:<12} {res['f1']:6.3f} {res['precision']:6.3f} {res['recall']:6.3f} "
+                f"{res['empty']:5d} {_rate(res['with'])} {_rate(res['without'])}"
+            )
+    print(f"\nspeed over {len(pages)} pages (one process, parse included):")
+    for name, _, seconds in runs:
+        print(f"  {name:<12} {seconds:7.2f} s {len(pages) / seconds:8.1f} pages/s")
     print(f"ours: {titles}/{len(pages)} pages with a title, {dates}/{len(pages)} with a date")
-    print(f"ours, {args.worst} worst pages (F1 precision recall id):")
-    for f, p, r, page_id in results[0]["per_page"][: args.worst]:  # type: ignore[index]
-        print(f"  {f:.3f} {p:.3f} {r:.3f} {page_id}")
+    tuned = report["scrapinghub"]["ours"]["per_page"] + report.get("wcxb-tune", {}).get(
+        "ours", {}
+    ).get("per_page", [])
+    print(f"ours, {args.worst} worst tuning pages (F1 precision recall id):")
+    for f, p, r, key in sorted(tuned)[: args.worst]:
+        print(f"  {f:.3f} {p:.3f} {r:.3f} {key}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
     return 0
 
 

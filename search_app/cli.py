@@ -114,6 +114,7 @@ def _article_json(path: str, stored: Any) -> dict[str, Any]:
         "author": art.author,
         "paragraphs": list(art.paragraphs),
         "removed": [asdict(r) for r in art.removed],
+        "low_confidence": art.low_confidence,
     }
 
 
@@ -156,6 +157,8 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
     for i, para in enumerate(doc["paragraphs"]):
         print(f"[{i}] {para}\n")
     if explain:
+        if doc.get("low_confidence"):
+            print("low confidence: no part of the page looked like an article; best guess kept")
         print(f"removed ({len(doc['removed'])}):")
         for r in doc["removed"]:
             text = r["text"] if len(r["text"]) < 100 else r["text"][:97] + "..."

@@ -59,6 +59,7 @@ class Article:
     contributors: str | None = None
     removed: tuple[Removed, ...] = ()
     author: str | None = None  # the byline's people, "Jane Roe, John Doe"; None when unsigned
+    low_confidence: bool = False  # no container looked like an article: best guess kept
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,7 @@ def clean(
     title = summary = source = canonical = author = None
     published = None
     removed: list[Removed] = []
+    low_confidence = False
     if _is_html(content_type, text):
         page = parse_html(text, url, active)
         paragraphs = page.paragraphs
@@ -134,6 +135,7 @@ def clean(
             datelines = (r.text for r in page.removed if r.rule == "leading-dateline")
             published = next(filter(None, map(parse_date, datelines)), None)
         summary, author = meta.summary, meta.author
+        low_confidence = page.low_confidence
         kind = "HTML page"
     else:
         story = parse_text(text)
@@ -172,4 +174,5 @@ def clean(
         contributors=" ".join(filtered.contributors) or None,
         removed=tuple(removed),
         author=author or attribution.author_from_removed(removed, source),
+        low_confidence=low_confidence,
     )

@@ -193,6 +193,24 @@ class SelectorIndex:
                     best = (order, rule)
         return best[1] if best else None
 
+    def matching(self, el: Any) -> set[int]:
+        """The id() of every rule whose simple selector matches the element."""
+        if not self.by_key:
+            return set()
+        attrs = el.attrs
+        keys = [("tag", el.name), ("tag", "*")]
+        ident = attrs.get("id")
+        if isinstance(ident, str):
+            keys.append(("id", ident))
+        keys.extend(("class", c) for c in attrs.get("class") or ())
+        keys.extend(("attr", a) for a in attrs)
+        return {
+            id(rule)
+            for key in keys
+            for _, compound, rule in self.by_key.get(key, ())
+            if compound.matches(el)
+        }
+
 
 @dataclass(frozen=True)
 class DomainRules:

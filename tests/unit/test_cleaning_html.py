@@ -220,3 +220,132 @@ def test_json_ld_headline_wins_over_title_tag_and_site_suffix_is_cut() -> None:
     art = clean(html.replace("<meta property='og:site_name' content='Daily Example'>", ""))
     assert art.title == "Storm closes schools"
     assert art.source is None
+
+
+PROSE = "The harbour reopened on Monday after a week of repairs, and the first ferries sailed."
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        "<?xml",  # the fuzz find: an unclosed declaration straight into the doctype
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        ' \n<?xml version="1.0"?><?xml-stylesheet href="a.xsl"?>',
+    ],
+)
+def test_xml_declaration_before_html_is_read_as_html(prolog: str) -> None:
+    # bs4 warns (an error under pytest) when markup starting "<?xml" has no
+    # <html> tag; HTML5 reads "<?...>" as a bogus comment, and so do we.
+    page = f"{prolog}<!DOCTYPE html><body><p>{PROSE}</p></body>"
+    assert clean(page).paragraphs == (PROSE,)
+    assert clean(page.encode("utf-8")).paragraphs == (PROSE,)
+
+
+def test_page_whose_every_block_has_a_boilerplate_class_word_is_kept_low_confidence() -> None:
+    # A page builder calls every block a "widget"; the class words are guesses.
+    paragraphs = [f"{PROSE} Section {n} of the guide explains the next step." for n in range(3)]
+    body = "".join(f'<div class="builder-widget"><p>{p}</p></div>' for p in paragraphs)
+    page = f"<html><body><nav><a href='/'>Home</a></nav>{body}</body></html>"
+    art = clean(page)
+    assert art.paragraphs == tuple(paragraphs)
+    assert art.low_confidence
+
+
+def test_short_note_is_kept_low_confidence() -> None:
+    art = clean("<html><body><nav><a href='/'>Home</a></nav><p>Closed today.</p></body></html>")
+    assert art.paragraphs == ("Closed today.",)
+    assert art.low_confidence
+
+
+def test_clear_article_is_not_low_confidence() -> None:
+    assert not clean((PAGES / "comments.html").read_bytes()).low_confidence
+
+
+def test_clean_explain_shows_low_confidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from search_app.cli import main
+
+    page = tmp_path / "note.html"
+    page.write_text("<html><body><nav><a href='/'>Home</a></nav><p>Closed today.</p></body></html>")
+    assert main(["clean", str(page), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "[0] Closed today." in out
+    assert "low confidence: no part of the page looked like an article" in out
+
+
+def test_text_hidden_from_readers_is_neither_kept_nor_a_rival_for_the_body() -> None:
+    copy = " ".join([PROSE] * 6)  # a hidden microdata copy, longer than the article
+    page = (
+        "<html><body>"
+        f'<div itemscope style="display: none"><span itemprop="articleBody">{copy}</span></div>'
+        f"<div><p>{PROSE}</p><p>{PROSE} Again.</p>"
+        f'<p style="VISIBILITY:hidden">Loading the next story.</p>'
+        f"<template><p>{copy}</p></template><noscript><p>{copy}</p></noscript>"
+        f'<p hidden>{copy}</p><p aria-hidden="true">{copy}</p></div>'
+        "</body></html>"
+    )
+    assert clean(page).paragraphs == (PROSE, f"{PROSE} Again.")
+
+
+def test_article_that_is_mostly_a_data_table_keeps_its_rows() -> None:
+    # Short cells used to count against their container, so the comment
+    # notice beside a standings table won the page.
+    rows = "".join(
+        f"<tr><td>{i}</td><td>Team {chr(65 + i)}</td><td>{30 - i}</td></tr>" for i in range(20)
+    )
+    page = (
+        "<html><body><div><div><h1>League table after round 20</h1><p>Standings after Sunday.</p>"
+        f"<table><tr><th>Pos</th><th>Team</th><th>Pts</th></tr>{rows}</table></div>"
+        "<div><p>Comments on this story are now closed. Please read our community rules "
+        "before posting next time.</p></div></div></body></html>"
+    )
+    paragraphs = clean(page).paragraphs
+    assert paragraphs[:3] == ("Standings after Sunday.", "Pos · Team · Pts", "0 · Team A · 30")
+    assert "19 · Team T · 11" in paragraphs
+
+
+def test_table_or_embedded_post_in_a_figure_is_kept_and_a_photo_caption_is_not() -> None:
+    page = (
+        f"<html><body><article><p>{PROSE}</p>"
+        "<figure><img src='a.jpg'><figcaption>The harbour at dawn. Photo: J. Roe</figcaption>"
+        "</figure><figure><table><tr><th>Plan</th><th>Price</th></tr>"
+        "<tr><td>Basic</td><td>$5/month</td></tr></table></figure>"
+        "<figure><blockquote><p>The ferries are back, and so are we.</p>- Harbour office"
+        f"</blockquote></figure><p>{PROSE} Again.</p></article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        PROSE,
+        "Plan · Price",
+        "Basic · $5/month",
+        "The ferries are back, and so are we.",
+        "- Harbour office",
+        f"{PROSE} Again.",
+    )
+    assert "The harbour at dawn. Photo: J. Roe" in {r.text for r in art.removed}
+
+
+def test_article_the_parser_nested_in_an_unclosed_menu_button_is_read() -> None:
+    # libxml2 leaves a <button> open where a browser closes it, so the whole
+    # page after a menu button ends up inside it and inside the banner header.
+    article = "".join(f"<p>{PROSE} Part {n}.</p>" for n in range(3))
+    page = (
+        '<html><body><header role="banner"><button class="menu"><div>Menu</div>'
+        f"<main><article>{article}</article></main></header></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == tuple(f"{PROSE} Part {n}." for n in range(3))
+    assert art.low_confidence
+
+
+def test_short_labels_above_the_first_paragraph_are_dropped() -> None:
+    page = (
+        "<html><body><article><div>Breaking News</div><div><span>Text size</span></div>"
+        f"<h2>The harbour</h2><p>{PROSE}</p><div>Read on</div><p>{PROSE} Again.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == ("The harbour", PROSE, "Read on", f"{PROSE} Again.")
+    removed = {r.text: r.rule for r in art.removed}
+    assert removed["Breaking News"] == removed["Text size"] == "leading-label"
