@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from . import cleaning
 from .config import load_settings
-from .indexing import IndexError_, ParagraphIndex
+from .engine.whoosh.indexing import IndexError_, ParagraphIndex
 from .models import SearchRequest
 from .pipeline import (
     IngestOptions,

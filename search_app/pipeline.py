@@ -28,7 +28,8 @@ from pathlib import Path
 
 from . import cleaning
 from .config import Settings
-from .indexing import ParagraphIndex, SchemaMismatch, children_die_with_parent
+from .engine.whoosh.indexing import ParagraphIndex, SchemaMismatch
+from .engine.whoosh.writer import children_die_with_parent
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .sources import SourceFailure, SourceOptions, read_sources
 from .store import RawStore, StoreEntry
@@ -58,6 +59,9 @@ class IngestOptions:
     # worker, and bulk segments are not merged as they come, so batches are big.
     parallel_batch_size: int = 20_000
     parallel_batch_seconds: float = 120.0
+    # Write with Whoosh's own writer and codec as shipped (slower): the baseline
+    # tests/integration/test_postings_pool.py compares our writer's segments with.
+    whoosh_writing: bool = False
 
 
 def options_from_settings(
@@ -433,7 +437,11 @@ class Ingester:
                 return
             self.index.set_pending(True)
             procs = self.procs if len(puts) >= _MIN_PARALLEL_BATCH else 1
-            with self.index.writer(self.options.writer_timeout, procs=procs) as writer:
+            with self.index.writer(
+                self.options.writer_timeout,
+                procs=procs,
+                whoosh_writing=self.options.whoosh_writing,
+            ) as writer:
                 for aid in deletes:
                     writer.delete(aid)
                 for stored, _raw, _existed in puts:

@@ -35,8 +35,9 @@ from whoosh.util.times import adatetime, datetime_to_long
 
 from .analysis import STOPWORDS, fold, sentence_spans, stem, token_spans
 from .config import Settings
-from .doctables import NO_ARTICLE, DocTables, SegmentCache
-from .indexing import ParagraphIndex, read_article
+from .engine.whoosh.doctables import NO_ARTICLE, DocTables, SegmentCache
+from .engine.whoosh.indexing import ParagraphIndex, read_article
+from .engine.whoosh.scoring import Expired, PostingsCache, QueryScorer, WordScores
 from .models import (
     SORTS,
     ArticleRef,
@@ -50,7 +51,6 @@ from .models import (
     TermInfo,
     TimelineBucket,
 )
-from .scoring import Expired, PostingsCache, QueryScorer, WordScores
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..indexing import IndexBusy, IndexError_
+from ..engine.whoosh.indexing import IndexBusy, IndexError_
 from ..search import QueryError
 
 log = logging.getLogger(__name__)

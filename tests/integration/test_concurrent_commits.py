@@ -16,7 +16,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.models import Article, Provenance, SearchRequest, StoredArticle
 from search_app.search import SearchService
 
@@ -41,7 +41,7 @@ WRITER = textwrap.dedent(
     import sys
     sys.path.insert(0, {root!r})
     from tests.integration.test_concurrent_commits import make_article
-    from search_app.indexing import ParagraphIndex
+    from search_app.engine.whoosh.indexing import ParagraphIndex
     idx = ParagraphIndex.open({index!r})
     n = 1
     for batch in range({batches}):

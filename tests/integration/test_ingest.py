@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.models import SearchRequest
 from search_app.pipeline import IngestOptions, ingest, reindex, remove_article
 from search_app.search import SearchService

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from search_app import pipeline
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import IngestOptions, ingest, ingest_documents
 from search_app.sources import SourceOptions, read_sources
 from search_app.store import RawStore

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from search_app.config import Settings
-from search_app.doctables import DocTables, SegmentCache
+from search_app.engine.whoosh.doctables import DocTables, SegmentCache
+from search_app.engine.whoosh.scoring import PostingsCache, QueryScorer
 from search_app.models import SearchRequest
 from search_app.pipeline import ingest
-from search_app.scoring import PostingsCache, QueryScorer
 from search_app.search import SearchService
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import IngestOptions, ingest, reconcile
 from search_app.store import RawStore
 

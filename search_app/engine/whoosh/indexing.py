@@ -21,9 +21,7 @@ import json
 import logging
 import os
 import pickle
-import queue
 import struct
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,21 +30,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import formats, writing
 from whoosh import index as whoosh_index
-from whoosh.analysis import IDTokenizer
-from whoosh.codec import whoosh3
+from whoosh import writing
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
-from whoosh.system import pack_uint
-from whoosh.util import random_name
-from whoosh.util.numeric import byte_to_length
 
-from .analysis import fast_positions, news_analyzer, plain_analyzer
-from .models import Article, IndexStats, Provenance, Removed, StoredArticle
-from .postings_pool import MemoryPool, write_block
+from ...models import Article, IndexStats, Provenance, Removed, StoredArticle
+from . import mapped
+from .analyzers import news_analyzer, plain_analyzer
+from .writer import (
+    NewsSegmentWriter,
+    SegmentsWriter,
+    children_die_with_parent,
+    held_lock_fds,
+    held_whoosh_locks,
+    install_fork_hooks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,283 +64,6 @@ PENDING_FILE = "commit.pending"
 # merge that deletes segment files (FileNotFoundError). The next try reads the
 # new table of contents and succeeds; five tries cover even a busy writer.
 OPEN_RETRIES = 5
-
-
-def _cached_reader(self, fieldname, column):  # type: ignore[no-untyped-def]
-    """W3PerDocReader._cached_reader that also remembers a missing column.
-
-    The original stats the column file again on every call for a field that
-    has no length column (ID fields), and commit calls it once per posting:
-    half of all commit time went to os.stat. Segments never gain columns once
-    written, so remembering "none" is safe. Same behaviour, one stat per field.
-    """
-    try:
-        return self._readers[fieldname]
-    except KeyError:
-        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
-        self._readers[fieldname] = reader
-        return reader
-
-
-whoosh3.W3PerDocReader._cached_reader = _cached_reader
-
-
-class _PreloadedLengths:
-    """Field lengths for a segment flush, each length column read once into a list.
-
-    Writing a segment's postings asks for the field length of every posting's
-    document; Whoosh reads each from the column file through StructFile (a
-    seek and a struct unpack each time), about a fifth of commit time. Same
-    values, read in one pass per field.
-    """
-
-    def __init__(self, pdr: Any) -> None:
-        self._pdr = pdr
-        self._columns: dict[str, list[int | None] | None] = {}
-
-    def column(self, fieldname: str) -> list[int | None] | None:
-        """The field's length per docnum (None where the length is zero); None: no column."""
-        try:
-            return self._columns[fieldname]
-        except KeyError:
-            reader = self._pdr._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-            column = None
-            if reader is not None:
-                column = [byte_to_length(b) if b else None for b in reader]
-            self._columns[fieldname] = column
-            return column
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        column = self.column(fieldname)
-        if column is None:
-            return default
-        return column[docnum]
-
-
-def _no_lengths(fieldname: str) -> None:
-    return None
-
-
-def _flush_segment(self):  # type: ignore[no-untyped-def]
-    """SegmentWriter._flush_segment with preloaded field lengths and, for our
-    in-memory pool, postings written a term at a time (same output)."""
-    self.perdocwriter.close()
-    pdr = self.per_document_reader() if self.codec.length_stats else None
-    lengths = _PreloadedLengths(pdr) if isinstance(pdr, whoosh3.W3PerDocReader) else pdr
-    pool = self.pool
-    if (
-        isinstance(pool, MemoryPool)
-        and pool.spilled is None
-        and type(self.fieldwriter) is whoosh3.W3FieldWriter
-        and (lengths is None or isinstance(lengths, _PreloadedLengths))
-    ):
-        columns = lengths.column if lengths is not None else _no_lengths
-        pool.write_to(self.fieldwriter, self.schema, columns)
-    else:
-        self.fieldwriter.add_postings(self.schema, lengths, pool.iter_postings())
-    self.fieldwriter.close()
-    if pdr:
-        pdr.close()
-
-
-writing.SegmentWriter._flush_segment = _flush_segment
-_original_add_document = writing.SegmentWriter.add_document
-
-
-def _add_document(self, **fields):  # type: ignore[no-untyped-def]
-    """SegmentWriter.add_document handing each field's terms to the memory pool at once.
-
-    The same steps in the same order as Whoosh's, less a tuple and a call per
-    posting; other pools, and fields that want spelling words or term vectors,
-    go the original way.
-    """
-    pool = self.pool
-    schema = self.schema
-    if not isinstance(pool, MemoryPool) or "_boost" in fields:
-        return _original_add_document(self, **fields)
-    fieldnames = sorted(name for name in fields if not name.startswith("_"))
-    for name in fieldnames:
-        field = schema[name] if name in schema else None
-        if field is None or field.vector or field.separate_spelling():
-            return _original_add_document(self, **fields)
-    self._check_state()
-    perdocwriter = self.perdocwriter
-    docnum = self.docnum
-    perdocwriter.start_doc(docnum)
-    try:
-        for fieldname in fieldnames:
-            value = fields[fieldname]
-            if value is None:
-                continue
-            field = schema[fieldname]
-            length = 0
-            if field.indexed:
-                boost = self._field_boost(fields, fieldname, 1.0)
-                length = pool.add_field(
-                    fieldname, docnum, field.index(value), boost, field.scorable
-                )
-            customval = fields.get(f"_stored_{fieldname}", value)
-            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
-            column = field.column_type
-            if column and customval is not None:
-                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
-    except Exception:
-        perdocwriter.cancel_doc()
-        raise
-    perdocwriter.finish_doc()
-    self._added = True
-    self.docnum += 1
-
-
-writing.SegmentWriter.add_document = _add_document
-
-# Segment writers keep postings per term in memory (postings_pool); False
-# brings back Whoosh's sorting pool (the tests compare the two).
-MEMORY_POOL = True
-_WhooshPostingPool = writing.PostingPool
-
-
-def _posting_pool(tempstore, segment, limitmb=128, **kwargs):  # type: ignore[no-untyped-def]
-    def whoosh_pool() -> Any:
-        return _WhooshPostingPool(tempstore, segment, limitmb=limitmb, **kwargs)
-
-    return MemoryPool(spill_to=whoosh_pool) if MEMORY_POOL else whoosh_pool()
-
-
-writing.PostingPool = _posting_pool
-_whoosh_write_block = whoosh3.W3PostingsWriter._write_block
-whoosh3.W3PostingsWriter._write_block = write_block
-
-
-_original_word_values = formats.Positions.word_values
-
-
-def _word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
-    """Positions.word_values through our analyzers' shortcut (analysis.fast_positions).
-
-    Same (term, frequency, weight, encoded positions) as Whoosh's token chain,
-    which took a fifth of all ingest time. Anything else (another analyzer,
-    extra options, a list of words) goes the original way.
-    """
-    fast = fast_positions(analyzer) if isinstance(value, str) and set(kwargs) <= {"mode"} else None
-    if fast is None:
-        return _original_word_values(self, value, analyzer, **kwargs)
-    key = (fast, self.field_boost, value)
-    last = _last_values.get(id(self))  # this field's last value
-    if last is not None and last[0] == key:  # paragraphs repeat their article's title, source
-        return iter(last[1])
-    boost = self.field_boost
-    out = []
-    for term, poslist in fast(value).items():
-        n = len(poslist)
-        if n == 1:
-            pos = poslist[0]
-            encoded = _ONE_POSITION[pos] if pos < len(_ONE_POSITION) else _encode([pos])
-        else:
-            deltas = [poslist[0]]
-            deltas.extend([b - a for a, b in zip(poslist, poslist[1:], strict=False)])
-            encoded = _encode(deltas)
-        out.append((term, n, float(n) * boost, encoded))
-    if len(_last_values) > 64:  # formats of schemas no longer in use
-        _last_values.clear()
-    _last_values[id(self)] = (key, out)  # one slot per field, replaced whole: thread-safe
-    return iter(out)
-
-
-def _encode(deltas: list[int]) -> bytes:
-    """Positions.encode for position deltas."""
-    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
-
-
-# Most words occur once in a paragraph: their encoded position, made once.
-_ONE_POSITION = [_encode([pos]) for pos in range(1024)]
-_last_values: dict[int, tuple[Any, list[Any]]] = {}
-
-
-_original_existence_values = formats.Existence.word_values
-
-
-def _existence_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
-    """Existence.word_values for an ID field: the value is the one term, without a Token."""
-    if type(analyzer) is IDTokenizer and isinstance(value, str) and set(kwargs) <= {"mode"}:
-        return iter(((value, 1, self.field_boost, b""),))
-    return _original_existence_values(self, value, analyzer, **kwargs)
-
-
-formats.Existence.word_values = _existence_values
-formats.Positions.word_values = _word_values
-
-
-# ------------------------------------------------------------ fork safety
-#
-# The parallel ingest forks (a cleaning pool, and Whoosh's multiprocess writer
-# while the write lock is held). A forked child shares the parent's open file
-# descriptions, so a child that outlived a killed parent would keep both flocks
-# held and every later writer would wait for it. Children therefore close their
-# copies of the lock descriptors at once (the parent's copy still holds the
-# lock), and children forked for an ingest also die with their parent.
-
-_held_lock_fds: set[int] = set()  # our folder lock, while held
-_held_whoosh_locks: list[Any] = []  # Whoosh's own write lock, while a writer is open
-_die_with_parent = False
-
-
-def _after_fork_in_child() -> None:
-    global _die_with_parent
-    for fd in list(_held_lock_fds):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _held_lock_fds.clear()
-    for lock in _held_whoosh_locks:
-        fd = getattr(lock, "fd", None)
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-            lock.fd = None
-            lock.locked = False
-    _held_whoosh_locks.clear()
-    if _die_with_parent:
-        _set_parent_death_signal()
-        if os.getppid() != _forking_pid:  # the parent died before the signal was armed
-            os._exit(1)
-
-
-def _set_parent_death_signal() -> None:
-    """Linux: SIGKILL this process when its parent dies (no-op elsewhere)."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-_forking_pid = 0
-
-
-def _before_fork() -> None:
-    global _forking_pid
-    _forking_pid = os.getpid()
-
-
-os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
-
-
-@contextmanager
-def children_die_with_parent() -> Iterator[None]:
-    """Processes forked inside this block are killed if this process dies."""
-    global _die_with_parent
-    previous, _die_with_parent = _die_with_parent, True
-    try:
-        yield
-    finally:
-        _die_with_parent = previous
 
 
 # Compound segments (one file each). A reader of a compound segment copies its
@@ -365,11 +88,9 @@ def _merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
     Whoosh's default policy merges in the parent process while the sub-writers
     wait; at a million paragraphs it merged ever-larger segments on one core
     and the ingest crawled. Big segments from bulk batches stay as they are
-    (``search-app optimize`` merges them when there is time); leftovers of small
-    ingests, and segments that are mostly deleted documents, are merged.
+    (``ParagraphIndex.optimize`` merges them); leftovers of small ingests, and
+    segments that are mostly deleted documents, are merged.
     """
-    from whoosh.reading import SegmentReader
-
     small = [
         s
         for s in segments
@@ -377,105 +98,8 @@ def _merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
     ]
     if len(small) < 2:
         return segments
-    for seg in small:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        writer.add_reader(reader)
-        reader.close()
+    mapped.merge_segments(writer, small)
     return [s for s in segments if s not in small]
-
-
-class _SubWriter(SubWriterTask):
-    """A Whoosh sub-writer process that reports a failure in one line, not a traceback.
-
-    The parent notices the exit code and raises a clear error; a traceback from
-    a child on the user's terminal would only hide that message.
-    """
-
-    def run(self) -> None:
-        try:
-            super().run()
-        except Exception as exc:
-            logging.getLogger(__name__).error("index sub-writer failed: %s", exc)
-            sys.stderr.flush()
-            os._exit(1)
-
-
-class _SegmentsWriter(MpWriter):
-    """Whoosh's multiprocess writer (multisegment), refusing to commit a partial batch.
-
-    Whoosh's own commit waits one second per sub-writer result and silently
-    drops a sub-writer that died, which would lose its documents while the raw
-    store still records them. Here a missing result cancels the commit.
-    """
-
-    def _new_task(self) -> SubWriterTask:
-        task = _SubWriter(
-            self.storage,
-            self.indexname,
-            self.jobqueue,
-            self.resultqueue,
-            self.subargs,
-            self.multisegment,
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _enqueue(self) -> None:
-        # Whoosh's own put() blocks for good once a sub-writer has died (say, on a
-        # full disk) and stopped taking jobs from the bounded queue.
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as f:
-            for item in self.docbuffer:
-                pickle.dump(item, f, 2)
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        while True:
-            self._check_tasks()
-            try:
-                self.jobqueue.put((filename, len(self.docbuffer)), timeout=1.0)
-                break
-            except queue.Full:
-                continue
-        self.docbuffer = []
-
-    def _check_tasks(self) -> None:
-        dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
-        if dead:
-            raise OSError(
-                f"an index sub-writer failed (exit code {dead[0].exitcode}); the disk may be "
-                "full or the index folder not writable"
-            )
-
-    def _commit(self, mergetype, optimize, merge):  # type: ignore[no-untyped-def]
-        if self.docbuffer:
-            self._enqueue()
-        for _task in self.tasks:
-            self.jobqueue.put(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
-        results = []
-        while len(results) < len(self.tasks):
-            try:
-                results.append(self.resultqueue.get(timeout=1.0))
-            except queue.Empty:
-                self._check_tasks()
-        for task in self.tasks:
-            task.join()
-            self._check_tasks()
-        finalsegments += [segment for _, _, segment in results]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(finalsegments)
-        self._finish()
-
-
-def _stop_subwriters(writer: MpWriter) -> None:
-    for task in writer.tasks:
-        if task.is_alive():
-            task.terminate()
-        task.join()
 
 
 class IndexError_(Exception):
@@ -736,7 +360,7 @@ class ParagraphIndex:
                 f"Article Search needs {SCHEMA_VERSION}: run `search-app reindex --index {root}`"
             )
         try:
-            ix = _retry_open(lambda: whoosh_index.open_dir(str(root / WHOOSH_DIR)))
+            ix = _retry_open(lambda: mapped.NewsIndex(FileStorage(str(root / WHOOSH_DIR))))
         except (OSError, EOFError, ValueError, KeyError) as exc:
             raise IndexCorrupt(
                 f"the index in {root} cannot be opened ({exc.__class__.__name__}: {exc}); "
@@ -750,7 +374,7 @@ class ParagraphIndex:
         root = Path(root)
         (root / WHOOSH_DIR).mkdir(parents=True, exist_ok=True)
         storage = FileStorage(str(root / WHOOSH_DIR))
-        ix = storage.create_index(make_schema())
+        ix = mapped.NewsIndex.create(storage, make_schema())
         _write_meta(root)
         log.info("created index in %s", root)
         return cls(root, ix)
@@ -778,10 +402,11 @@ class ParagraphIndex:
                             f"not finish within {timeout:g} s; try again when it is done"
                         ) from None
                     time.sleep(0.1)
-            _held_lock_fds.add(fd)
+            install_fork_hooks()
+            held_lock_fds.add(fd)
             yield
         finally:
-            _held_lock_fds.discard(fd)
+            held_lock_fds.discard(fd)
             os.close(fd)  # closing releases the flock
 
     @property
@@ -800,7 +425,11 @@ class ParagraphIndex:
 
     @contextmanager
     def writer(
-        self, timeout: float = 60.0, replace_all: bool = False, procs: int = 1
+        self,
+        timeout: float = 60.0,
+        replace_all: bool = False,
+        procs: int = 1,
+        whoosh_writing: bool = False,
     ) -> Iterator[IndexWriter]:
         """The index's one writer; commits when the block ends without error.
 
@@ -812,6 +441,9 @@ class ParagraphIndex:
         segment (``multisegment``: on 2 cores the merged variant is no faster).
         Only for big batches from the ingest command, never inside a web
         request: forking a threaded server is unsafe.
+
+        ``whoosh_writing`` writes with Whoosh's own SegmentWriter and codec, as
+        shipped: the baseline the equivalence tests compare ours against.
         """
         if procs > 1:
             # The sub-writers fork lazily while documents are added: any of them
@@ -819,54 +451,57 @@ class ParagraphIndex:
             with children_die_with_parent(), self._writer(timeout, replace_all, procs) as session:
                 yield session
         else:
-            with self._writer(timeout, replace_all, procs) as session:
+            with self._writer(timeout, replace_all, procs, whoosh_writing) as session:
                 yield session
 
-    @contextmanager
-    def _writer(self, timeout: float, replace_all: bool, procs: int) -> Iterator[IndexWriter]:
+    def _open_writer(self, timeout: float, procs: int, whoosh_writing: bool) -> Any:
+        options: dict[str, Any] = {"timeout": timeout, "delay": 0.25, "compound": COMPOUND}
         try:
+            if whoosh_writing:
+                return writing.SegmentWriter(self.ix, **options)
             if procs > 1:
-                w = _SegmentsWriter(
-                    self.ix,
-                    procs=procs,
-                    multisegment=True,
-                    batchsize=256,
-                    timeout=timeout,
-                    delay=0.25,
-                    compound=COMPOUND,
-                )
-            else:
-                w = self.ix.writer(timeout=timeout, delay=0.25, compound=COMPOUND)
+                return SegmentsWriter(self.ix, procs=procs, batchsize=256, **options)
+            return NewsSegmentWriter(self.ix, **options)
         except whoosh_index.LockError:
             raise IndexBusy(
                 f"another process is writing to the index in {self.root} and did not finish "
                 f"within {timeout:g} s; try again when it is done"
             ) from None
+
+    @contextmanager
+    def _writer(
+        self, timeout: float, replace_all: bool, procs: int, whoosh_writing: bool = False
+    ) -> Iterator[IndexWriter]:
+        w = self._open_writer(timeout, procs, whoosh_writing)
+        install_fork_hooks()
         if w.writelock is not None:
-            _held_whoosh_locks.append(w.writelock)
+            held_whoosh_locks.append(w.writelock)
         session = IndexWriter(w, replacing_all=replace_all)
+        if replace_all:
+            mergetype = writing.CLEAR
+        elif whoosh_writing:
+            mergetype = writing.MERGE_SMALL
+        else:
+            mergetype = _merge_small_segments if procs > 1 else mapped.merge_small
         try:
             try:
                 yield session
             except BaseException:
-                if isinstance(w, MpWriter):
-                    _stop_subwriters(w)
+                if isinstance(w, SegmentsWriter):
+                    w.stop()
                 w.cancel()
                 raise
-            mergetype = writing.CLEAR if replace_all else None
-            if mergetype is None and procs > 1:
-                mergetype = _merge_small_segments
             try:
                 w.commit(mergetype=mergetype)
             except BaseException:
-                if isinstance(w, MpWriter):
-                    _stop_subwriters(w)
+                if isinstance(w, SegmentsWriter):
+                    w.stop()
                     if not w.is_closed:
                         w.cancel()
                 raise
         finally:
-            if w.writelock is not None and w.writelock in _held_whoosh_locks:
-                _held_whoosh_locks.remove(w.writelock)
+            if w.writelock is not None and w.writelock in held_whoosh_locks:
+                held_whoosh_locks.remove(w.writelock)
         log.info("committed: %d articles put, %d deleted", session.added, session.deleted)
 
     def article_hashes(self) -> dict[str, str]:
@@ -907,7 +542,7 @@ class ParagraphIndex:
 
     def optimize(self) -> None:
         """Merge all segments into one: faster searches after a large ingest."""
-        self.ix.writer(compound=COMPOUND).commit(optimize=True)
+        NewsSegmentWriter(self.ix, compound=COMPOUND).commit(mergetype=mapped.optimize)
 
 
 def read_article(searcher: Any, article_id: str) -> StoredArticle | None:

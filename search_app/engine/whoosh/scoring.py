@@ -33,7 +33,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from search_app.doctables import DocTables, deleted_docs
+from .doctables import DocTables, deleted_docs
 
 Scores = dict[int, float]
 # A term's postings in one segment: (segment number, ids, weights, raw values)
