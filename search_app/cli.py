@@ -20,8 +20,8 @@ from typing import Any, TextIO
 
 from . import cleaning
 from .config import load_settings
-from .engine.whoosh.indexing import IndexError_, ParagraphIndex
-from .models import SearchRequest
+from .engine.whoosh.indexing import IndexError_, IndexNotFound, ParagraphIndex
+from .models import SORTS
 from .pipeline import (
     IngestOptions,
     clean_raw,
@@ -30,8 +30,10 @@ from .pipeline import (
     reindex,
     remove_article,
 )
-from .search import QueryError, SearchService
+from .query import QueryError
+from .request import build_request
 from .serialize import page_as_dict
+from .service import SearchService
 from .sources import SourceFailure, read_sources
 
 log = logging.getLogger("search_app")
@@ -150,17 +152,19 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    service = SearchService(args.index, load_settings())
+    settings = load_settings()
     try:
-        page = service.search(
-            SearchRequest(
-                q=args.query,
-                page=args.page,
-                per_page=args.per_page,
-                sort=args.sort,
-                sources=tuple(args.source or ()),
-            )
+        req = build_request(
+            settings,
+            args.query,
+            page=args.page,
+            per_page=args.per_page,
+            sort=args.sort,
+            sources=args.source or (),
+            date_from=args.date_from,
+            date_to=args.date_to,
         )
+        page = SearchService(args.index, settings).search(req)
     except QueryError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
@@ -270,9 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_index(sub.add_parser("search", help="search the index"))
     p.add_argument("query")
     p.add_argument("--json", action="store_true", help="print the web API's JSON")
-    p.add_argument("--page", type=int, default=1)
-    p.add_argument("--per-page", type=int, default=10)
-    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    p.add_argument("--page", help="page of results (from 1)")
+    p.add_argument("--per-page", help="articles per page (default SEARCH_APP_PER_PAGE)")
+    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--from", dest="date_from", help="from this date: YYYY, YYYY-MM or YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="up to this date, included")
     p.add_argument("--source", action="append", help="only this source (repeatable)")
     p.set_defaults(func=cmd_search)
 
@@ -311,6 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `search-app search ... | head`: the reader left; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except IndexNotFound as exc:
+        # Readers never create an index; exit 2, as for a usage error: wrong --index.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (IndexError_, cleaning.CleaningError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

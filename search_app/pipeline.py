@@ -443,9 +443,9 @@ class Ingester:
                 whoosh_writing=self.options.whoosh_writing,
             ) as writer:
                 for aid in deletes:
-                    writer.delete(aid)
+                    writer.delete_article(aid)
                 for stored, _raw, _existed in puts:
-                    writer.put(stored)
+                    writer.put_article(stored)
             with self.store.transaction():
                 for aid in deletes:
                     self.store.delete(aid)
@@ -487,7 +487,7 @@ def reconcile(index: ParagraphIndex, store: RawStore, options: IngestOptions) ->
         log.warning("reconciling index with raw store: %d extra, %d stale", len(extra), len(stale))
         with index.writer(options.writer_timeout) as writer:
             for aid in extra:
-                writer.delete(aid)
+                writer.delete_article(aid)
             for aid in stale:
                 raw = store.get(aid)
                 if raw is None:
@@ -496,9 +496,9 @@ def reconcile(index: ParagraphIndex, store: RawStore, options: IngestOptions) ->
                     stored = clean_raw(raw, options.rules)
                 except Exception as exc:
                     log.warning("cannot re-clean %s: %s", aid, exc)
-                    writer.delete(aid)
+                    writer.delete_article(aid)
                     continue
-                writer.put(_with_id(stored, aid))
+                writer.put_article(_with_id(stored, aid))
     index.set_pending(False)
     return len(extra) + len(stale)
 
@@ -661,7 +661,7 @@ def reindex(
                     except Exception as exc:
                         report.failed.append(Failure(entry.location, str(exc)))
                         continue
-                    writer.put(_with_id(stored, entry.article_id))
+                    writer.put_article(_with_id(stored, entry.article_id))
                     report.updated += 1
                     report.article_ids.append(entry.article_id)
                     if progress:

@@ -24,10 +24,10 @@ def snapshot():
     }
 
 before = snapshot()
-import search_app, search_app.cli, search_app.search  # every entry point's imports
+import search_app, search_app.cli, search_app.service  # every entry point's imports
 from search_app.pipeline import ingest
 ingest([sys.argv[1]], sys.argv[2])
-from search_app.search import SearchService
+from search_app.service import SearchService
 from search_app.models import SearchRequest
 SearchService(sys.argv[2]).search(SearchRequest(q="asylum"))
 after = snapshot()
@@ -49,3 +49,19 @@ def test_importing_and_using_search_app_leaves_whoosh_stock(tmp_path) -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "changed: []" in out.stdout
+
+
+def test_no_module_outside_the_engine_imports_whoosh() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "search_app"
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.relative_to(root).parts[0] != "engine"
+        and any(
+            line.strip().startswith(("import whoosh", "from whoosh"))
+            for line in p.read_text(encoding="utf-8").splitlines()
+        )
+    ]
+    assert offenders == []

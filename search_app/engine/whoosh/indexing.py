@@ -37,8 +37,12 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Term
 
 from ...models import Article, IndexStats, Provenance, Removed, StoredArticle
+from ..base import Engine, EngineWriter
 from . import mapped
 from .analyzers import news_analyzer, plain_analyzer
+from .doctables import SegmentCache
+from .scoring import PostingsCache, WordScores
+from .weighting import news_weighting
 from .writer import (
     NewsSegmentWriter,
     SegmentsWriter,
@@ -280,7 +284,7 @@ def article_from_stored_fields(fields: dict[str, Any], paragraphs: list[str]) ->
     )
 
 
-class IndexWriter:
+class IndexWriter(EngineWriter):
     """A batch of changes that becomes visible to searchers all at once, on commit."""
 
     def __init__(self, writer: writing.IndexWriter, replacing_all: bool = False) -> None:
@@ -289,7 +293,7 @@ class IndexWriter:
         self.added = 0
         self.deleted = 0
 
-    def put(self, stored: StoredArticle) -> None:
+    def put_article(self, stored: StoredArticle) -> None:
         """Add or replace an article and all of its paragraphs."""
         if not self._replacing_all:
             self._writer.delete_by_term("article_id", stored.id)
@@ -298,17 +302,22 @@ class IndexWriter:
             self._writer.add_document(**doc)
         self.added += 1
 
-    def delete(self, article_id: str) -> None:
+    def delete_article(self, article_id: str) -> None:
         self._writer.delete_by_term("article_id", article_id)
         self.deleted += 1
 
 
-class ParagraphIndex:
+class ParagraphIndex(Engine):
     """An index folder: the Whoosh index plus its schema version."""
 
     def __init__(self, root: Path, ix: whoosh_index.Index) -> None:
         self.root = root
         self.ix = ix
+        # Decoded segment tables and posting lists outlive a reader: segments
+        # never change once written.
+        self._segment_tables = SegmentCache()
+        self._postings: PostingsCache | None = None
+        self._parser: Any = None
         # FileIndex.schema re-reads the newest table of contents on every access,
         # which a concurrent commit may be deleting; the schema never changes
         # for the life of an index, so read it once.
@@ -334,6 +343,25 @@ class ParagraphIndex:
                 f"the index in {self.root} is damaged ({exc.__class__.__name__}: {exc}); "
                 f"run `search-app reindex --index {self.root}` to rebuild it from the raw store"
             ) from exc
+
+    def reader(self, postings_cache_mb: int = 64) -> Any:
+        """A reader over a new searcher (every commit so far), sharing this index's caches."""
+        from .reader import WhooshReader
+        from .syntax import make_parser
+
+        if self._postings is None:
+            self._postings = PostingsCache(postings_cache_mb * 2**20)
+        if self._parser is None:
+            self._parser = make_parser(self.schema)
+        # Half the postings budget again for word scores (0 turns both off).
+        budget = postings_cache_mb * 2**19
+        return WhooshReader(
+            self.searcher(weighting=news_weighting()),
+            self._parser,
+            self._segment_tables,
+            self._postings,
+            WordScores(budget) if budget > 0 else None,
+        )
 
     @property
     def store_path(self) -> Path:

@@ -33,16 +33,13 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
+from ..base import Expired
 from .doctables import DocTables, deleted_docs
 
 Scores = dict[int, float]
 # A term's postings in one segment: (segment number, ids, weights, raw values)
 _Segment = tuple[int, Sequence[int], Sequence[float], Sequence[bytes] | None]
 _Postings = tuple[Sequence[int], Sequence[float], Sequence[bytes] | None]
-
-
-class Expired(Exception):
-    """The search ran past its deadline (SEARCH_APP_SEARCH_TIMEOUT)."""
 
 
 class QueryScorer:
