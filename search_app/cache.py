@@ -50,6 +50,10 @@ class BoundedCache(Generic[K, V]):
                 _, gone = self._data.popitem(last=False)
                 self.size -= self._cost(gone)
 
+    def values(self) -> list[V]:
+        with self._lock:
+            return list(self._data.values())
+
     def discard_if(self, doomed: Callable[[K], bool]) -> None:
         """Drop every entry whose key ``doomed`` says is no longer valid."""
         with self._lock:

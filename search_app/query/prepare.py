@@ -47,133 +47,12 @@ def prepare_query(text: str, max_length: int = 500) -> Prepared:
         # A long query in capitals is caps lock, not a query full of operators:
         # "EFFORTS OF THE U.S. AND FRANCE" should search the word "and".
         text = text.lower()
-    out: list[str] = []
     prep = Prepared(text="")
+    out: list[str] = []
     parens: list[int] = []
     i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            end = text.find('"', i + 1)
-            if end < 0:
-                raise QueryError(
-                    f'The quote at character {i + 1} is never closed. Add a closing " '
-                    "after the phrase, or remove the quote.",
-                    i,
-                )
-            phrase = text[i + 1 : end]
-            if not WORD_RE.search(phrase):
-                raise QueryError(f"The phrase at character {i + 1} has no words in it.", i)
-            out.append(text[i : end + 1])
-            for w in WORD_RE.findall(phrase):
-                prep.words.append(("text", w))
-            i = end + 1
-            continue
-        if ch == "(":
-            parens.append(i)
-        elif ch == ")":
-            if not parens and _list_marker(text, i, prep, out):
-                # "1) bile duct atresia 2) giant cell": pasted list numbering is
-                # punctuation, not syntax, and the numbers are not search words.
-                out.append(" ")
-                i += 1
-                continue
-            if not parens:
-                raise QueryError(
-                    f"The closing parenthesis at character {i + 1} has no opening one. "
-                    "Remove it or add a ( before it.",
-                    i,
-                )
-            parens.pop()
-        at_token_start = i == 0 or text[i - 1].isspace() or text[i - 1] == "("
-        if ch == "-" and at_token_start and i + 1 < n and not text[i + 1].isspace():
-            out.append("NOT ")
-            i += 1
-            continue
-        if ch == "?" and (i + 1 == n or text[i + 1].isspace() or text[i + 1] == ")"):
-            # A question mark that ends a word ends a question; it is not a wildcard.
-            out.append(" ")
-            i += 1
-            continue
-        if ch in "*?" and at_token_start:
-            raise QueryError(
-                f"The wildcard at character {i + 1} starts a word; put at least one "
-                "letter before it (asyl*).",
-                i,
-            )
-        m = _FIELD_RE.match(text, i) if at_token_start else None
-        if m:
-            name = m.group(1).lower()
-            after = m.end()
-            if name == "exact":
-                if after >= n or text[after] != '"':
-                    raise QueryError(
-                        f"exact: at character {i + 1} needs a quoted phrase: "
-                        'exact:"seeking asylum".',
-                        i,
-                    )
-                end = text.find('"', after + 1)
-                if end < 0:
-                    raise QueryError(
-                        f'The quote at character {after + 1} is never closed. Add a closing ".',
-                        after,
-                    )
-                phrase = text[after + 1 : end]
-                prep.exact.append(phrase)
-                out.append(text[after : end + 1])
-                for w in WORD_RE.findall(phrase):
-                    prep.words.append(("text", w))
-                i = end + 1
-                continue
-            if after >= n or text[after].isspace():
-                # "Vitamin D: a review": a colon before a space is punctuation.
-                out.append(m.group(1) + " ")
-                if m.group(1) not in OPERATORS:
-                    prep.words.append(("text", m.group(1)))
-                i = after
-                continue
-            if name not in FIELDS:
-                raise QueryError(
-                    f"Unknown field {m.group(1)!r} at character {i + 1}. Fields are title:, "
-                    'source:, date: and exact:. To search for the text itself, put it in quotes: "'
-                    + m.group(0)
-                    + '".',
-                    i,
-                )
-            out.append(name + ":")
-            value = WORD_RE.match(text, after)
-            if value and name in ("title", "text"):
-                prep.words.append((name, value.group()))
-            i = after
-            continue
-        if at_token_start:
-            m2 = WORD_RE.match(text, i)
-            if m2:
-                word = m2.group()
-                if word not in OPERATORS:
-                    prep.words.append(("text", word))
-                out.append(word)
-                i = m2.end()
-                # "omega-3", "four-power", "De Gaulle's", "What’s": the parts of a
-                # joined word are words of the query, as if typed apart (Whoosh made
-                # them one clause that needed every part in the same field), and a
-                # possessive or contraction ending ("'s", "n't") is no word at all.
-                parts = [word]
-                while i + 1 < n and text[i] in _JOINERS:
-                    m3 = WORD_RE.match(text, i + 1)
-                    if not m3:
-                        break
-                    part = m3.group()
-                    if not (text[i] != "-" and part.lower() in CONTRACTION_ENDS):
-                        part = part.lower() if part in OPERATORS else part
-                        parts.append(part)
-                        prep.words.append(("text", part))
-                    i = m3.end()
-                out.extend(" " + p for p in parts[1:])
-                continue
-        out.append(ch)
-        i += 1
+    while i < len(text):
+        i = _step(text, i, prep, out, parens)
     if parens:
         pos = parens[-1]
         raise QueryError(
@@ -186,6 +65,140 @@ def prepare_query(text: str, max_length: int = 500) -> Prepared:
     ]:
         raise QueryError("Type some words to search for, for example: asylum diplomat.")
     return prep
+
+
+def _step(text: str, i: int, prep: Prepared, out: list[str], parens: list[int]) -> int:
+    """Rewrite what starts at ``i`` into ``out``; the index after it."""
+    n = len(text)
+    ch = text[i]
+    if ch == '"':
+        return _phrase(text, i, prep, out)
+    if ch == "(":
+        parens.append(i)
+    elif ch == ")":
+        if not parens and _list_marker(text, i, prep, out):
+            # "1) bile duct atresia 2) giant cell": pasted list numbering is
+            # punctuation, not syntax, and the numbers are not search words.
+            out.append(" ")
+            return i + 1
+        if not parens:
+            raise QueryError(
+                f"The closing parenthesis at character {i + 1} has no opening one. "
+                "Remove it or add a ( before it.",
+                i,
+            )
+        parens.pop()
+    at_token_start = i == 0 or text[i - 1].isspace() or text[i - 1] == "("
+    if ch == "-" and at_token_start and i + 1 < n and not text[i + 1].isspace():
+        out.append("NOT ")
+        return i + 1
+    if ch == "?" and (i + 1 == n or text[i + 1].isspace() or text[i + 1] == ")"):
+        # A question mark that ends a word ends a question; it is not a wildcard.
+        out.append(" ")
+        return i + 1
+    if ch in "*?" and at_token_start:
+        raise QueryError(
+            f"The wildcard at character {i + 1} starts a word; put at least one "
+            "letter before it (asyl*).",
+            i,
+        )
+    if at_token_start:
+        m = _FIELD_RE.match(text, i)
+        if m:
+            return _field(text, i, m, prep, out)
+        m = WORD_RE.match(text, i)
+        if m:
+            return _word(text, m, prep, out)
+    out.append(ch)
+    return i + 1
+
+
+def _phrase(text: str, i: int, prep: Prepared, out: list[str]) -> int:
+    end = text.find('"', i + 1)
+    if end < 0:
+        raise QueryError(
+            f'The quote at character {i + 1} is never closed. Add a closing " '
+            "after the phrase, or remove the quote.",
+            i,
+        )
+    phrase = text[i + 1 : end]
+    if not WORD_RE.search(phrase):
+        raise QueryError(f"The phrase at character {i + 1} has no words in it.", i)
+    out.append(text[i : end + 1])
+    for w in WORD_RE.findall(phrase):
+        prep.words.append(("text", w))
+    return end + 1
+
+
+def _field(text: str, i: int, m: re.Match[str], prep: Prepared, out: list[str]) -> int:
+    """``name:`` at ``i``: a field, ``exact:``, or a colon that is only punctuation."""
+    name = m.group(1).lower()
+    after = m.end()
+    if name == "exact":
+        if after >= len(text) or text[after] != '"':
+            raise QueryError(
+                f'exact: at character {i + 1} needs a quoted phrase: exact:"seeking asylum".',
+                i,
+            )
+        end = text.find('"', after + 1)
+        if end < 0:
+            raise QueryError(
+                f'The quote at character {after + 1} is never closed. Add a closing ".',
+                after,
+            )
+        phrase = text[after + 1 : end]
+        prep.exact.append(phrase)
+        out.append(text[after : end + 1])
+        for w in WORD_RE.findall(phrase):
+            prep.words.append(("text", w))
+        return end + 1
+    if after >= len(text) or text[after].isspace():
+        # "Vitamin D: a review": a colon before a space is punctuation.
+        out.append(m.group(1) + " ")
+        if m.group(1) not in OPERATORS:
+            prep.words.append(("text", m.group(1)))
+        return after
+    if name not in FIELDS:
+        raise QueryError(
+            f"Unknown field {m.group(1)!r} at character {i + 1}. Fields are title:, "
+            'source:, date: and exact:. To search for the text itself, put it in quotes: "'
+            + m.group(0)
+            + '".',
+            i,
+        )
+    out.append(name + ":")
+    value = WORD_RE.match(text, after)
+    if value and name in ("title", "text"):
+        prep.words.append((name, value.group()))
+    return after
+
+
+def _word(text: str, m: re.Match[str], prep: Prepared, out: list[str]) -> int:
+    """A word, with the parts joined to it.
+
+    "omega-3", "four-power", "De Gaulle's", "What’s": the parts of a joined word
+    are words of the query, as if typed apart (else the parser made them one
+    clause that needed every part in the same field), and a possessive or
+    contraction ending ("'s", "n't") is no word at all.
+    """
+    word = m.group()
+    if word not in OPERATORS:
+        prep.words.append(("text", word))
+    out.append(word)
+    i = m.end()
+    parts = [word]
+    while i + 1 < len(text) and text[i] in _JOINERS:
+        m3 = WORD_RE.match(text, i + 1)
+        if not m3:
+            break
+        part = m3.group()
+        if not (text[i] != "-" and part.lower() in CONTRACTION_ENDS):
+            part = part.lower() if part in OPERATORS else part
+            parts.append(part)
+            prep.words.append(("text", part))
+        i = m3.end()
+    out.extend(" " + p for p in parts[1:])
+    return i
 
 
 _LIST_MARKER_RE = re.compile(r"\d{1,2}|[A-Za-z]|[ivx]{2,4}")

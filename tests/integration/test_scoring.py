@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from search_app.config import Settings
+from search_app.engine.whoosh.caches import PostingsCache
 from search_app.engine.whoosh.doctables import DocTables, SegmentCache
-from search_app.engine.whoosh.scoring import PostingsCache, QueryScorer
+from search_app.engine.whoosh.scoring import QueryScorer
 from search_app.engine.whoosh.syntax import compile_tree
 from search_app.models import SearchRequest
 from search_app.pipeline import ingest
@@ -209,7 +210,7 @@ def test_phrases_from_cached_decoded_positions_match_whoosh(
     for _ in range(3):  # fill, then decoded positions, then again
         ours = QueryScorer(searcher, tables, cache=cache).scores(q)
         assert set(ours) == set(theirs) and ours, text
-    assert any(isinstance(entry[2][0], tuple) for entry in cache._data.values() if entry[2])
+    assert any(isinstance(entry[2][0], tuple) for entry in cache.entries() if entry[2])
 
 
 def test_word_scores_are_reused_until_a_commit_and_never_go_stale(tmp_path: Path) -> None:

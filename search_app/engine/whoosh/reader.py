@@ -31,10 +31,11 @@ from ..base import (
     SearchSpec,
 )
 from . import syntax
+from .caches import PostingsCache, WordScores
 from .doctables import NO_ARTICLE, DocTables, SegmentCache
-from .indexing import read_article
+from .documents import read_article
 from .ranking import Found, LongDates, collect, order, within
-from .scoring import PostingsCache, QueryScorer, WordScores
+from .scoring import QueryScorer
 
 
 def long_dates(dates: DateLimits) -> LongDates:
