@@ -16,9 +16,13 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.models import Article, Provenance, SearchRequest, StoredArticle
 from search_app.service import SearchService
+
+pytestmark = pytest.mark.slow
 
 
 def make_article(n: int) -> StoredArticle:

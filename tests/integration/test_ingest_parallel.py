@@ -18,6 +18,8 @@ from search_app.pipeline import IngestOptions, ingest, ingest_documents
 from search_app.sources import SourceOptions, read_sources
 from search_app.store import RawStore
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Small thresholds so a few hundred documents take the parallel path with several commits.

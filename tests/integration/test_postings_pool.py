@@ -11,6 +11,8 @@ from search_app.engine.whoosh import postings_pool, writer
 from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import IngestOptions, ingest
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

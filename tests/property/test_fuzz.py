@@ -25,6 +25,8 @@ from search_app.models import SearchRequest
 from search_app.query import QueryError
 from search_app.service import SearchService
 
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 CRASHES = DATA / "fuzz"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

@@ -16,6 +16,8 @@ from search_app.present import highlight
 from search_app.query import QueryError
 from search_app.service import SearchService
 
+pytestmark = pytest.mark.slow
+
 SYNTAX = list("\"()*?~^:[]{}-+\\/!&|<>='")
 WORDS = ["asylum", "diplomat", "AND", "OR", "NOT", "TO", "title", "source", "date", "exact", "2011"]
 query_text = st.one_of(

@@ -70,19 +70,17 @@ PENDING_FILE = "commit.pending"
 OPEN_RETRIES = 5
 
 
-# Compound segments (one file each). A reader of a compound segment copies its
-# parts into memory, so each server thread's searcher holds a private copy of
-# the index (bench/http.py: 2.4 GB for 8 threads on Reuters); separate files
-# would be shared through the page cache (8 threads: 116 MB), but Whoosh opens
-# their column files lazily, after a concurrent merge may have deleted them,
-# which the concurrent-commit tests caught. Until searches survive that, keep
-# compound segments.
+# Compound segments (one file each): with separate files Whoosh opens the
+# column files lazily, after a concurrent merge may have deleted them (the
+# concurrent-commit tests caught it). A compound file is opened once, and
+# mapped.py reads it in place, so readers share it through the page cache.
 COMPOUND = True
 
 
 # Segments under this many documents (leftovers of small ingests) are merged by
-# bulk commits. Not more: folding a bulk ingest's first batches together took
-# 14% of its CPU time in the parent, for 8 segments instead of 5 on Reuters.
+# bulk commits. Not more: the parent merges while the sub-writers wait, which
+# cost more ingest time than the fewer segments saved searches
+# (bench/RESULTS.md).
 SMALL_SEGMENT_DOCS = 5_000
 
 
