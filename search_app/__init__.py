@@ -34,7 +34,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .web import init_app
     from .web.jsonsafe import SearchAppFlask
 
-    settings = load_settings(overrides=test_config)
+    # TESTING is Flask's own flag, not a setting of ours.
+    overrides = {k: v for k, v in (test_config or {}).items() if k.upper() != "TESTING"}
+    settings = load_settings(overrides=overrides)
     app = SearchAppFlask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SETTINGS=settings,

@@ -236,6 +236,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     from .web.service import warm_in_background
 
+    ParagraphIndex.open(args.index)  # readers open, writers create: a typo fails here
     app = create_app({"INDEX": str(args.index)})
     warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
@@ -244,7 +245,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    default_index = os.environ.get("SEARCH_APP_INDEX", "index")
     parser = argparse.ArgumentParser(
         prog="search-app", description="Full-text search over news articles."
     )
@@ -252,9 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument(
-            "--index", default=default_index, help=f"index folder (default: {default_index})"
-        )
+        p.add_argument("--index", help="index folder (default: SEARCH_APP_INDEX, else index/)")
         return p
 
     p = with_index(sub.add_parser("ingest", help="read sources and index their articles"))
@@ -304,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "index") and args.index is None:
+        try:
+            args.index = load_settings().index  # the one place the environment is read
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
