@@ -65,7 +65,7 @@ def _cpu() -> float:
 
 def whoosh_seconds(articles: list, folder: Path, batch: int, procs: int) -> tuple[float, float]:
     """(wall, CPU) for Whoosh; ``procs`` sub-writers as a large ingest uses (one per core)."""
-    from search_app.indexing import ParagraphIndex
+    from search_app.engine.whoosh.indexing import ParagraphIndex
 
     index = ParagraphIndex.create(folder)
     started, cpu = time.perf_counter(), _cpu()

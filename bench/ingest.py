@@ -46,7 +46,7 @@ from bench.common import (  # noqa: E402
 
 def run_one(jsonl: Path, index: Path, workers: int) -> dict:
     """One ingest in this process (called in a fresh subprocess by main)."""
-    from search_app.indexing import ParagraphIndex
+    from search_app.engine.whoosh.indexing import ParagraphIndex
     from search_app.pipeline import IngestOptions, ingest
 
     started = time.perf_counter()

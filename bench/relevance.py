@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 from search_app.config import Settings  # noqa: E402
 from search_app.models import SearchRequest  # noqa: E402
 from search_app.pipeline import IngestOptions, ingest  # noqa: E402
-from search_app.search import QueryError, SearchService  # noqa: E402
+from search_app.query import QueryError  # noqa: E402
+from search_app.service import SearchService  # noqa: E402
 
 DEFAULT_DIRS = sorted((ROOT.parent / "shared" / "relevance-dev").glob("*/"))
 WORD = re.compile(r"\w+")

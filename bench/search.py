@@ -39,7 +39,7 @@ sys.path.insert(0, str(_BENCH.parent))
 from bench.common import REUTERS, SOURCE, Fts5, build_index, percentiles, records  # noqa: E402
 from search_app.config import Settings  # noqa: E402
 from search_app.models import SearchRequest  # noqa: E402
-from search_app.search import SearchService  # noqa: E402
+from search_app.service import SearchService  # noqa: E402
 
 
 def q(text: str, **kw: object) -> SearchRequest:
@@ -117,7 +117,7 @@ def main() -> int:
         # The source filter names the index's biggest source (a JSONL file's stem).
         top = max(service.search(q("oil")).facets["source"], key=lambda f: f.count).value
         QUERIES["source"] = [(replace(r, sources=(top,)), *rest) for r, *rest in QUERIES["source"]]
-        segments = len(service._searcher().reader().leaf_readers())
+        segments = len(service._current().searcher.reader().leaf_readers())
         print(f"index {index}: {service.stats().paragraphs} paragraphs, {segments} segments")
         fts = Fts5()
         fts.index(records(args.corpus, args.scale))

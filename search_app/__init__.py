@@ -3,8 +3,7 @@
 ``create_app`` is the Flask application factory (``flask --app search_app run``
 finds it); everything else lives in the submodules. Flask is imported only
 when an app is built, so the CLI, the cleaner and the benchmarks don't pay
-for the web layer. Importing the package makes Whoosh read its memory-mapped
-segments in place (``mapped.install()``).
+for the web layer. Importing the package changes nothing in Whoosh.
 """
 
 from __future__ import annotations
@@ -13,13 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import mapped
 from .config import Settings, load_settings
-
-# Whoosh copies each mapped segment part into a private buffer on open; read
-# the map in place instead (see mapped.py). Installed once for every entry
-# point: the server, the CLI, and the ingest's own segment merges.
-mapped.install()
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -41,7 +34,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .web import init_app
     from .web.jsonsafe import SearchAppFlask
 
-    settings = load_settings(overrides=test_config)
+    # TESTING is Flask's own flag, not a setting of ours.
+    overrides = {k: v for k, v in (test_config or {}).items() if k.upper() != "TESTING"}
+    settings = load_settings(overrides=overrides)
     app = SearchAppFlask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SETTINGS=settings,

@@ -1,9 +1,9 @@
-"""Text analysis shared by indexing, querying and highlighting.
+"""Text analysis shared by indexing, querying and highlighting, engine-neutral.
 
-Indexing and highlighting must agree on what a "term" is, so both call the one
-analyzer defined here. Whoosh pickles the analyzer into the index schema: keep
-this module path and the class names stable, or old indexes will not open
-(a deliberate change bumps ``indexing.SCHEMA_VERSION`` and needs ``reindex``).
+Indexing and highlighting must agree on what a "term" is, so both use the
+functions here: ``index_term`` for one word, ``term_positions`` for a text.
+The Whoosh analyzer built from the same parts lives with the engine
+(``engine/whoosh/analyzers.py``); a test holds the two together.
 
 NLTK supplies the algorithmic parts that need no downloaded data: the Snowball
 stemmer and the Punkt sentence splitter (seeded with a shipped abbreviation
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-from nltk.tokenize.regexp import RegexpTokenizer
-from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 # Words with inner periods ("U.S", "e.g") and apostrophes kept apart ("Win's" ->
 # "win", "s"): the same shape Whoosh's default tokenizer uses, so query text
@@ -63,110 +62,6 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-class NltkTokenizer(Tokenizer):
-    """Whoosh tokenizer over NLTK's RegexpTokenizer, with character offsets for highlighting."""
-
-    def __init__(self, pattern: str = TOKEN_PATTERN) -> None:
-        self.pattern = pattern
-        self._tokenizer = RegexpTokenizer(pattern)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NltkTokenizer) and other.pattern == self.pattern
-
-    def __hash__(self) -> int:
-        return hash(self.pattern)
-
-    def __getstate__(self) -> dict[str, str]:
-        return {"pattern": self.pattern}
-
-    def __setstate__(self, state: dict[str, str]) -> None:
-        self.__init__(state["pattern"])  # type: ignore[misc]
-
-    def __call__(  # type: ignore[override]
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            t.original = t.text = value
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar = start_char
-                t.endchar = start_char + len(value)
-            yield t
-            return
-        pos = start_pos
-        for start, end in self._tokenizer.span_tokenize(value):
-            t.text = value[start:end]
-            t.boost = 1.0
-            if keeporiginal:
-                t.original = t.text
-            t.stopped = False
-            if positions:
-                t.pos = pos
-                pos += 1
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
-
-
-class FoldFilter(Filter):
-    """Case and accent folding (one filter, cached, instead of two passes)."""
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FoldFilter)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
-        for t in tokens:
-            t.text = fold(t.text)
-            yield t
-
-
-class SnowballFilter(Filter):
-    """NLTK's English Snowball stemmer as a Whoosh filter.
-
-    ``is_morph`` tells Whoosh this filter changes words, so a field with
-    ``spelling=True`` also keeps the unstemmed words for "did you mean".
-    """
-
-    is_morph = True
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SnowballFilter)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
-        for t in tokens:
-            if not t.stopped:
-                t.text = stem(t.text)
-            yield t
-
-
-def news_analyzer():  # type: ignore[no-untyped-def]
-    """The analyzer of the paragraph and title fields: tokenize, fold, stem.
-
-    Stopwords stay in the index so phrase queries like "Secretary of State"
-    match; the query side drops them from plain keyword queries instead.
-    """
-    return NltkTokenizer() | FoldFilter() | SnowballFilter()
-
-
-def plain_analyzer():  # type: ignore[no-untyped-def]
-    """Folded words, no stemming: source names and other labels."""
-    return NltkTokenizer() | LowercaseFilter() | FoldFilter()
-
-
 @lru_cache(maxsize=200_000)
 def index_term(word: str) -> str:
     """The news analyzer's term for one word: one cache lookup instead of two."""
@@ -199,25 +94,6 @@ def plain_positions(text: str) -> dict[str, list[int]]:
     return out
 
 
-def fast_positions(analyzer: object) -> Callable[[str], dict[str, list[int]]] | None:
-    """The shortcut that gives ``analyzer``'s terms and positions, if it is one of ours.
-
-    The analyzer may come unpickled from an index's schema, so it is matched
-    by its parts, not by identity.
-    """
-    items = getattr(analyzer, "items", None)
-    if not items or len(items) != 3:
-        return None
-    tokenizer, first, second = items
-    if type(tokenizer) is not NltkTokenizer or tokenizer.pattern != TOKEN_PATTERN:
-        return None
-    if type(first) is FoldFilter and type(second) is SnowballFilter:
-        return term_positions
-    if type(first) is LowercaseFilter and type(second) is FoldFilter:
-        return plain_positions
-    return None
-
-
 def analyze(text: str) -> list[str]:
     """The index terms of a text, as the news analyzer makes them."""
     return [index_term(w) for w in _TOKEN_RE.findall(text)]
@@ -247,3 +123,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text``."""
     return [text[start:end] for start, end in sentence_spans(text)]
+
+
+# Indexes made before the engine package existed pickled their analyzer as
+# search_app.analysis.NltkTokenizer (and its filters); unpickling their schema
+# looks the names up here, so they resolve to the engine's classes on demand
+# (without importing Whoosh when nothing asks).
+_PICKLED_NAMES = frozenset({"NltkTokenizer", "FoldFilter", "SnowballFilter"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PICKLED_NAMES:
+        from .engine.whoosh import analyzers
+
+        return getattr(analyzers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

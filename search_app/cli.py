@@ -20,8 +20,8 @@ from typing import Any, TextIO
 
 from . import cleaning
 from .config import load_settings
-from .indexing import IndexError_, ParagraphIndex
-from .models import SearchRequest
+from .engine.whoosh.indexing import IndexError_, IndexNotFound, ParagraphIndex
+from .models import SORTS
 from .pipeline import (
     IngestOptions,
     clean_raw,
@@ -30,8 +30,10 @@ from .pipeline import (
     reindex,
     remove_article,
 )
-from .search import QueryError, SearchService
+from .query import QueryError
+from .request import build_request
 from .serialize import page_as_dict
+from .service import SearchService
 from .sources import SourceFailure, read_sources
 
 log = logging.getLogger("search_app")
@@ -167,17 +169,19 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    service = SearchService(args.index, load_settings())
+    settings = load_settings()
     try:
-        page = service.search(
-            SearchRequest(
-                q=args.query,
-                page=args.page,
-                per_page=args.per_page,
-                sort=args.sort,
-                sources=tuple(args.source or ()),
-            )
+        req = build_request(
+            settings,
+            args.query,
+            page=args.page,
+            per_page=args.per_page,
+            sort=args.sort,
+            sources=args.source or (),
+            date_from=args.date_from,
+            date_to=args.date_to,
         )
+        page = SearchService(args.index, settings).search(req)
     except QueryError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
@@ -250,6 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     from .web.service import warm_in_background
 
+    ParagraphIndex.open(args.index)  # readers open, writers create: a typo fails here
     app = create_app({"INDEX": str(args.index)})
     warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
@@ -258,7 +263,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    default_index = os.environ.get("SEARCH_APP_INDEX", "index")
     parser = argparse.ArgumentParser(
         prog="search-app", description="Full-text search over news articles."
     )
@@ -266,9 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument(
-            "--index", default=default_index, help=f"index folder (default: {default_index})"
-        )
+        p.add_argument("--index", help="index folder (default: SEARCH_APP_INDEX, else index/)")
         return p
 
     p = with_index(sub.add_parser("ingest", help="read sources and index their articles"))
@@ -294,9 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_index(sub.add_parser("search", help="search the index"))
     p.add_argument("query")
     p.add_argument("--json", action="store_true", help="print the web API's JSON")
-    p.add_argument("--page", type=int, default=1)
-    p.add_argument("--per-page", type=int, default=10)
-    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    p.add_argument("--page", help="page of results (from 1)")
+    p.add_argument("--per-page", help="articles per page (default SEARCH_APP_PER_PAGE)")
+    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--from", dest="date_from", help="from this date: YYYY, YYYY-MM or YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="up to this date, included")
     p.add_argument("--source", action="append", help="only this source (repeatable)")
     p.set_defaults(func=cmd_search)
 
@@ -326,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "index") and args.index is None:
+        try:
+            args.index = load_settings().index  # the one place the environment is read
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -339,6 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `search-app search ... | head`: the reader left; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except IndexNotFound as exc:
+        # Readers never create an index; exit 2, as for a usage error: wrong --index.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (IndexError_, cleaning.CleaningError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

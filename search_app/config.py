@@ -79,12 +79,18 @@ def load_settings(
                 raise ValueError(f"{name}={environ[name]!r} is not valid: {exc}") from None
     settings = replace(settings, **changes)
     if overrides:
+        names = {f.name for f in fields(Settings)}
+        unknown = sorted(k for k in overrides if k.lower() not in names)
+        if unknown:
+            # A misspelt setting silently ignored is a setting silently wrong.
+            raise ValueError(
+                f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
+            )
         clean = {}
         for key, value in overrides.items():
             key = key.lower()
-            if hasattr(settings, key):
-                current = getattr(settings, key)
-                clean[key] = _coerce(value, current) if isinstance(value, str) else value
+            current = getattr(settings, key)
+            clean[key] = _coerce(value, current) if isinstance(value, str) else value
         settings = replace(settings, **clean)
     if isinstance(settings.index, str):
         settings = replace(settings, index=Path(settings.index))

@@ -26,15 +26,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cleaning, maintenance, vocabulary
+from . import cleaning, vocabulary
 from .config import Settings
-from .indexing import (
-    IndexCorrupt,
-    ParagraphIndex,
-    SchemaMismatch,
-    children_die_with_parent,
-    write_lock,
-)
+from .engine.whoosh import maintenance
+from .engine.whoosh.indexing import IndexCorrupt, ParagraphIndex, SchemaMismatch, write_lock
+from .engine.whoosh.writer import children_die_with_parent
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .records import check_article
 from .sources import SourceFailure, SourceOptions, read_sources
@@ -66,6 +62,9 @@ class IngestOptions:
     # worker, and bulk segments are not merged as they come, so batches are big.
     parallel_batch_size: int = 20_000
     parallel_batch_seconds: float = 120.0
+    # Write with Whoosh's own writer and codec as shipped (slower): the baseline
+    # tests/integration/test_postings_pool.py compares our writer's segments with.
+    whoosh_writing: bool = False
 
 
 def options_from_settings(
@@ -461,11 +460,15 @@ class Ingester:
                 return
             self.index.set_pending(True)
             procs = self.procs if len(puts) >= _MIN_PARALLEL_BATCH else 1
-            with self.index.writer(self.options.writer_timeout, procs=procs) as writer:
+            with self.index.writer(
+                self.options.writer_timeout,
+                procs=procs,
+                whoosh_writing=self.options.whoosh_writing,
+            ) as writer:
                 for aid in deletes:
-                    writer.delete(aid)
+                    writer.delete_article(aid)
                 for stored, _raw, _existed in puts:
-                    writer.put(stored)
+                    writer.put_article(stored)
             with self.store.transaction():
                 for aid in deletes:
                     self.store.delete(aid)
@@ -508,7 +511,7 @@ def reconcile(index: ParagraphIndex, store: RawStore, options: IngestOptions) ->
         log.warning("reconciling index with raw store: %d extra, %d stale", len(extra), len(stale))
         with index.writer(options.writer_timeout) as writer:
             for aid in extra:
-                writer.delete(aid)
+                writer.delete_article(aid)
             for aid in stale:
                 raw = store.get(aid)
                 if raw is None:
@@ -517,9 +520,9 @@ def reconcile(index: ParagraphIndex, store: RawStore, options: IngestOptions) ->
                     stored = clean_raw(raw, options.rules)
                 except Exception as exc:
                     log.warning("cannot re-clean %s: %s", aid, exc)
-                    writer.delete(aid)
+                    writer.delete_article(aid)
                     continue
-                writer.put(_with_id(stored, aid))
+                writer.put_article(_with_id(stored, aid))
     vocabulary.sync(index.root, store, lambda raw: clean_raw(raw, options.rules))
     index.set_pending(False)
     return len(extra) + len(stale)
@@ -717,7 +720,7 @@ def reindex(
                     except Exception as exc:
                         report.add_failure(Failure(entry.location, str(exc)))
                         continue
-                    writer.put(_with_id(stored, entry.article_id))
+                    writer.put_article(_with_id(stored, entry.article_id))
                     rebuilt.add(_with_id(stored, entry.article_id))
                     report.updated += 1
                     report.article_ids.append(entry.article_id)

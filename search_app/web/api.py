@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..indexing import IndexBusy
+from ..engine.whoosh.indexing import IndexBusy
 from ..models import RawDocument
 from ..pipeline import (
     IngestOptions,

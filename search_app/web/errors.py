@@ -17,10 +17,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
-from whoosh.index import EmptyIndexError
 
-from ..indexing import IndexBusy, IndexError_
-from ..search import QueryError
+from ..engine.whoosh.indexing import IndexBusy, IndexError_, IndexNotFound
+from ..engine.whoosh.maintenance import EmptyIndexError  # the index folder vanished
+from ..query import QueryError
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IndexError_)
     def _index_error(err: IndexError_):  # type: ignore[no-untyped-def]
         log.error("index unavailable: %s", err)
-        return error_response(ApiError(503, str(err), "index_unavailable"))
+        # Readers never create an index: a missing one says to run ingest.
+        code = "index_missing" if isinstance(err, IndexNotFound) else "index_unavailable"
+        return error_response(ApiError(503, str(err), code))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]

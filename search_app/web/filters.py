@@ -126,7 +126,7 @@ def source_facet(page: Any, req: Any) -> tuple[Any, ...]:
     """
     if not getattr(req, "sources", ()):
         return tuple(page.facets.get("source", ()))
-    from ..search import QueryError
+    from ..query import QueryError
     from .service import get_service
 
     try:

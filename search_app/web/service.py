@@ -13,7 +13,7 @@ import threading
 from flask import Flask, current_app
 
 from ..config import Settings
-from ..search import SearchService
+from ..service import SearchService
 
 _KEY = "search_app.service"
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from ..models import ResultPage
-from ..search import QueryError
+from ..query import QueryError
 from . import filters
 from .errors import ApiError
 from .service import get_service, settings

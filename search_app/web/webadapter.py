@@ -2,77 +2,38 @@
 
 Both the HTML views and the API call ``search_request``, so a shared link and
 an API call with the same parameters ask for the same search. Bad parameters
-raise ApiError(400) naming the parameter; the search module never sees Flask.
+raise ApiError(400) naming the parameter; the checks themselves are
+``request.build_request``, shared with the CLI.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
 from ..config import Settings
-from ..models import SORTS, SearchRequest
+from ..models import SearchRequest
+from ..request import RequestError, build_request
 from .errors import ApiError
-
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-
-
-def _int(args: Any, name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ApiError(400, f"'{name}' must be a whole number, not {raw!r}.") from None
-    if value < low:
-        raise ApiError(400, f"'{name}' must be at least {low}.")
-    return min(value, high) if high is not None else value
-
-
-def _date(args: Any, name: str) -> str | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not _DATE.match(raw):
-        raise ApiError(
-            400,
-            f"'{name}' must be a year, year-month or date: 2011, 2011-07 or "
-            f"2011-07-13, not {raw!r}.",
-        )
-    return raw
 
 
 def search_request(args: Any, settings: Settings, require_q: bool = True) -> SearchRequest:
     """Read q, page, per_page, sort, source (repeatable), from and to from ``args``."""
-    q = args.get("q")
-    if q is None or not q.strip():
-        if require_q:
-            raise ApiError(400, "Add a query: ?q=words to search for.", "missing_query")
-        q = ""
-    sort = args.get("sort") or "relevance"
-    if sort not in SORTS:
-        raise ApiError(400, f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}.")
-    # per_page is capped, not refused: a client asking for 1000 gets the most we give.
-    per_page = _int(args, "per_page", settings.per_page, 1, settings.max_per_page)
-    page = _int(args, "page", 1, 1)
-    if page > settings.max_page:
-        raise ApiError(
-            400,
-            f"Results stop at page {settings.max_page}; narrow the query with more words or "
-            "a filter instead.",
+    try:
+        return build_request(
+            settings,
+            args.get("q"),
+            page=args.get("page"),
+            per_page=args.get("per_page"),
+            sort=args.get("sort"),
+            sources=args.getlist("source"),
+            date_from=args.get("from"),
+            date_to=args.get("to"),
+            require_q=require_q,
         )
-    sources = tuple(s for s in args.getlist("source") if s.strip())
-    return SearchRequest(
-        q=q,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        sources=sources[:20],
-        date_from=_date(args, "from"),
-        date_to=_date(args, "to"),
-    )
+    except RequestError as err:
+        code = "missing_query" if err.param == "q" else None
+        raise ApiError(400, err.message, code) from None
 
 
 def search_url(req: SearchRequest, base: str = "/search", **changes: Any) -> str:

@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 QUERIES = [
     "pwned",
     "<script>alert('q')</script>",

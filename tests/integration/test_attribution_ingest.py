@@ -13,7 +13,7 @@ from search_app import create_app
 from search_app.cli import main
 from search_app.models import SearchRequest
 from search_app.pipeline import IngestOptions, ingest, reindex
-from search_app.search import SearchService
+from search_app.service import SearchService
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

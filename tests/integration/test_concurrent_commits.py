@@ -16,9 +16,13 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from search_app.indexing import ParagraphIndex
+import pytest
+
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.models import Article, Provenance, SearchRequest, StoredArticle
-from search_app.search import SearchService
+from search_app.service import SearchService
+
+pytestmark = pytest.mark.slow
 
 
 def make_article(n: int) -> StoredArticle:
@@ -41,13 +45,13 @@ WRITER = textwrap.dedent(
     import sys
     sys.path.insert(0, {root!r})
     from tests.integration.test_concurrent_commits import make_article
-    from search_app.indexing import ParagraphIndex
+    from search_app.engine.whoosh.indexing import ParagraphIndex
     idx = ParagraphIndex.open({index!r})
     n = 1
     for batch in range({batches}):
         with idx.writer() as w:
             for _ in range(5):
-                w.put(make_article(n))
+                w.put_article(make_article(n))
                 n += 1
     """
 )
@@ -57,7 +61,7 @@ def test_threads_search_while_another_process_commits(tmp_path):
     index_dir = tmp_path / "index"
     idx = ParagraphIndex.open(index_dir, create=True)
     with idx.writer() as w:
-        w.put(make_article(0))
+        w.put_article(make_article(0))
     service = SearchService(index_dir)
     errors: list[BaseException] = []
     counts: list[int] = []
@@ -111,7 +115,7 @@ def test_fresh_services_open_during_commits(tmp_path):
         for _ in range(40):
             with idx.writer() as w:
                 for _ in range(3):
-                    w.put(make_article(n))
+                    w.put_article(make_article(n))
                     n += 1
         done.set()
 

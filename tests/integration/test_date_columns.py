@@ -9,7 +9,7 @@ import pytest
 from search_app.config import Settings
 from search_app.models import SearchRequest
 from search_app.pipeline import ingest
-from search_app.search import SearchService
+from search_app.service import SearchService
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from search_app import pipeline
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import IngestOptions, ingest, ingest_documents
 from search_app.sources import SourceOptions, read_sources
 from search_app.store import RawStore
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 

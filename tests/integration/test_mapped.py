@@ -7,7 +7,7 @@ import json
 import tracemalloc
 from pathlib import Path
 
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import ingest
 
 

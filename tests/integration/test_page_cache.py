@@ -8,7 +8,8 @@ from pathlib import Path
 from search_app.config import Settings
 from search_app.models import SearchRequest
 from search_app.pipeline import ingest
-from search_app.search import SearchService
+from search_app.request import check_request
+from search_app.service import SearchService
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -20,7 +21,7 @@ def test_repeat_is_cached_and_a_commit_invalidates_it(tmp_path: Path):
     req = SearchRequest("asylum OR pelicans")
     first = service.search(req)
     generation = service.generation()
-    assert service._cache.get((generation, service._normalise(req))) is not None
+    assert service._cache.get((generation, check_request(req, service.settings))) is not None
     again = service.search(req)
     assert [r.id for r in again.results] == [r.id for r in first.results]
 

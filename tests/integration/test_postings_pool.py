@@ -6,23 +6,23 @@ import json
 from pathlib import Path
 
 import pytest
-from whoosh.codec import whoosh3
 
-from search_app import indexing, postings_pool
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh import postings_pool, writer
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import IngestOptions, ingest
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _build(root: Path, memory_pool: bool, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Ours (memory pool, short blocks uncompressed) or Whoosh's own writing."""
-    monkeypatch.setattr(indexing, "MEMORY_POOL", memory_pool)
-    block_writer = postings_pool.write_block if memory_pool else indexing._whoosh_write_block
-    monkeypatch.setattr(whoosh3.W3PostingsWriter, "_write_block", block_writer)
+def _build(root: Path, memory_pool: bool) -> Path:
+    """Ours (memory pool, short blocks uncompressed) or Whoosh's own writing, as shipped."""
     index = root / ("memory" if memory_pool else "whoosh")
     # One process, one commit per ingest: the same segments on every run.
-    one_commit = IngestOptions(batch_size=100_000, batch_seconds=3600.0, workers=1)
+    one_commit = IngestOptions(
+        batch_size=100_000, batch_seconds=3600.0, workers=1, whoosh_writing=not memory_pool
+    )
     ingest([str(ROOT / "seeds")], index, one_commit)
     wire = ROOT / "tests" / "data" / "wire.jsonl"
     ingest([str(wire)], index, one_commit)
@@ -70,8 +70,8 @@ def _contents(index: Path) -> list:  # type: ignore[type-arg]
 def test_memory_pool_writes_what_whoosh_pool_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ours = _contents(_build(tmp_path, True, monkeypatch))
-    theirs = _contents(_build(tmp_path, False, monkeypatch))
+    ours = _contents(_build(tmp_path, True))
+    theirs = _contents(_build(tmp_path, False))
     assert len(ours) >= 2  # several segments
     assert any(len(p) > 128 for _, terms in ours for *_, p in terms)  # multi-block lists
     assert ours == theirs
@@ -80,7 +80,7 @@ def test_memory_pool_writes_what_whoosh_pool_writes(
 def test_short_blocks_are_stored_uncompressed_long_ones_compressed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    index = _build(tmp_path, True, monkeypatch)
+    index = _build(tmp_path, True)
     compressed = set()
     with ParagraphIndex.open(index).searcher() as searcher:
         for leaf, _ in searcher.reader().leaf_readers():
@@ -96,7 +96,7 @@ def test_a_pool_past_its_bound_hands_over_to_whoosh_pool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A merge of big segments (optimize) must not hold every posting in memory."""
-    theirs = _contents(_build(tmp_path, False, monkeypatch))
+    theirs = _contents(_build(tmp_path, False))
     spills: list[int] = []
     original = postings_pool.MemoryPool._spill
 
@@ -106,7 +106,7 @@ def test_a_pool_past_its_bound_hands_over_to_whoosh_pool(
 
     monkeypatch.setattr(postings_pool.MemoryPool, "MAX_POSTINGS", 500)
     monkeypatch.setattr(postings_pool.MemoryPool, "_spill", counted)
-    index = _build(tmp_path / "bounded", True, monkeypatch)
+    index = _build(tmp_path / "bounded", True)
     assert spills  # the bound was reached, and Whoosh's pool took over
     assert _contents(index) == theirs
     ParagraphIndex.open(index).optimize()
@@ -131,7 +131,7 @@ def test_each_articles_title_and_source_are_analysed_once(
         analysed.append(text)
         return real(text)
 
-    monkeypatch.setattr(indexing, "fast_positions", lambda a: counting if a else None)
+    monkeypatch.setattr(writer, "fast_positions", lambda a: counting if a else None)
     src = tmp_path / "one.jsonl"
     paragraphs = "\n\n".join(f"Paragraph {i} of the harbour story." for i in range(5))
     doc = {"id": "h1", "title": "Harbour reopens", "text": paragraphs}

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from search_app.config import Settings
-from search_app.doctables import DocTables, SegmentCache
+from search_app.engine.whoosh.caches import PostingsCache
+from search_app.engine.whoosh.doctables import DocTables, SegmentCache
+from search_app.engine.whoosh.scoring import QueryScorer
+from search_app.engine.whoosh.syntax import compile_tree
 from search_app.models import SearchRequest
 from search_app.pipeline import ingest
-from search_app.scoring import PostingsCache, QueryScorer
-from search_app.search import SearchService
+from search_app.service import SearchService
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,10 +58,15 @@ def whoosh_scores(searcher, q) -> dict[int, float]:  # type: ignore[no-untyped-d
     return {docnum: score for score, docnum in searcher.search(q, limit=None).top_n}
 
 
+def parsed(service: SearchService, text: str):  # type: ignore[no-untyped-def]
+    """The searcher, and the text's rewritten tree compiled to Whoosh's query."""
+    reader = service._current()
+    return reader.searcher, compile_tree(service.parse(text, reader).tree)
+
+
 @pytest.mark.parametrize("text", QUERIES)
 def test_scores_equal_whoosh_matchers(service: SearchService, text: str) -> None:
-    searcher = service._searcher()
-    q, _prep, _terms = service.parse(text, searcher)
+    searcher, q = parsed(service, text)
     ours = QueryScorer(searcher, DocTables(searcher, SegmentCache())).scores(q)
     theirs = whoosh_scores(searcher, q)
     assert set(ours) == set(theirs), text
@@ -103,10 +110,9 @@ def test_date_ranges_are_read_from_the_date_column(
 ) -> None:
     """Dates are columns, not terms: a range matches exactly the paragraphs dated in
     it, and adds the same constant to every hit's word score."""
-    searcher = service._searcher()
-    q, _, _ = service.parse(text, searcher)
+    searcher, q = parsed(service, text)
     ours = QueryScorer(searcher, DocTables(searcher, SegmentCache())).scores(q)
-    wq, _, _ = service.parse(words, searcher)
+    _, wq = parsed(service, words)
     theirs = whoosh_scores(searcher, wq)
     dated = _dated(searcher, low, high)
     assert dated and theirs
@@ -121,8 +127,7 @@ def test_date_ranges_are_read_from_the_date_column(
 
 def test_not_matches_the_same_documents(service: SearchService) -> None:
     """Whoosh adds 1.0 to every hit of an AND NOT; the order and the hits are the same."""
-    searcher = service._searcher()
-    q, _, _ = service.parse("diplomat NOT asylum", searcher)
+    searcher, q = parsed(service, "diplomat NOT asylum")
     ours = QueryScorer(searcher, DocTables(searcher, SegmentCache())).scores(q)
     theirs = whoosh_scores(searcher, q)
     assert ours and set(ours) == set(theirs)
@@ -130,7 +135,7 @@ def test_not_matches_the_same_documents(service: SearchService) -> None:
 
 
 def test_the_index_has_several_segments_and_deletions(service: SearchService) -> None:
-    reader = service._searcher().reader()
+    reader = service._current().searcher.reader()
     assert len(reader.leaf_readers()) >= 2
     assert any(leaf.has_deletions() for leaf, _ in reader.leaf_readers())
 
@@ -155,10 +160,12 @@ def test_replaced_and_new_articles_are_seen_through_cached_postings(tmp_path: Pa
     """Decoded posting lists outlive searches; a later commit's deletions must still apply."""
     n = 120
     docs, src, index, service = _harbour(tmp_path, n)
-    service._postings.MIN_POSTINGS = 1  # keep even this corpus's short lists
+    service.warm()
+    postings = service.index._postings  # the engine's: outlives its readers
+    postings.MIN_POSTINGS = 1  # keep even this corpus's short lists
     first = service.search(SearchRequest("harbour", per_page=100))
     assert first.total_articles == n
-    assert service._postings.size > 0  # the list is held between searches
+    assert postings.size > 0  # the list is held between searches
 
     docs["a0"] = "The ships left for open sea."  # a0 loses the word
     docs["b1"] = "A new berth opened in the harbour."
@@ -195,8 +202,7 @@ def test_phrases_from_cached_decoded_positions_match_whoosh(
     service: SearchService, text: str
 ) -> None:
     """The cache keeps decoded positions once a phrase has asked: same answers after."""
-    searcher = service._searcher()
-    q, _, _ = service.parse(text, searcher)
+    searcher, q = parsed(service, text)
     tables = DocTables(searcher, SegmentCache())
     cache = PostingsCache(max_bytes=2**24)
     cache.MIN_POSTINGS = 1  # keep even this corpus's short lists
@@ -204,7 +210,7 @@ def test_phrases_from_cached_decoded_positions_match_whoosh(
     for _ in range(3):  # fill, then decoded positions, then again
         ours = QueryScorer(searcher, tables, cache=cache).scores(q)
         assert set(ours) == set(theirs) and ours, text
-    assert any(isinstance(entry[2][0], tuple) for entry in cache._data.values() if entry[2])
+    assert any(isinstance(entry[2][0], tuple) for entry in cache.entries() if entry[2])
 
 
 def test_word_scores_are_reused_until_a_commit_and_never_go_stale(tmp_path: Path) -> None:
@@ -212,7 +218,7 @@ def test_word_scores_are_reused_until_a_commit_and_never_go_stale(tmp_path: Path
     n = 60
     docs, src, index, service = _harbour(tmp_path, n)
     first = service.search(SearchRequest("harbour", per_page=100))
-    words = service._word_scores
+    words = service._current()._word_scores
     assert words is not None
     words.MIN_DOCS = 1  # keep even this corpus's short lists
     again = service.search(SearchRequest("harbour", per_page=100))
@@ -226,7 +232,7 @@ def test_word_scores_are_reused_until_a_commit_and_never_go_stale(tmp_path: Path
     _write(src, docs)
     ingest([str(src)], index)
     after = service.search(SearchRequest("harbour", per_page=100))
-    assert service._word_scores is not words  # a new searcher, new word scores
+    assert service._current()._word_scores is not words  # a new searcher, new word scores
     ids = [r.id for r in after.results]
     assert "a0" not in ids and "b1" in ids and len(ids) == n
     fresh = SearchService(index, Settings(index=index, cache_size=0, postings_cache_mb=0))

@@ -11,7 +11,7 @@ import pytest
 from search_app.config import Settings
 from search_app.models import SearchRequest
 from search_app.pipeline import IngestOptions, ingest
-from search_app.search import SearchService
+from search_app.service import SearchService
 
 
 def _jsonl(path: Path, docs: list[dict]) -> Path:
@@ -36,7 +36,7 @@ def test_parallel_ingest_articles_are_whole_across_segments(tmp_path: Path) -> N
     report = ingest([str(_jsonl(tmp_path / "b.jsonl", docs))], index, IngestOptions(workers=2))
     assert report.new == 400, report.as_dict()
     service = SearchService(index, Settings(index=index, cache_size=0))
-    assert len(service._searcher().reader().leaf_readers()) >= 2
+    assert len(service._current().searcher.reader().leaf_readers()) >= 2
     first = service.search(SearchRequest("harbour", per_page=100))
     assert first.total_articles == 400
     seen: list[str] = []

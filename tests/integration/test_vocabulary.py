@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import clean_raw, ingest, reindex, remove_article
 from search_app.store import RawStore
 from search_app.vocabulary import (

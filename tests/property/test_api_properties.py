@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+pytestmark = pytest.mark.slow
 
 SYNTAX = list("\"()*?~^:[]{}-+\\/!&|<>='%#;") + ["AND", "OR", "NOT", "date:", "title:", " "]
 query = st.one_of(

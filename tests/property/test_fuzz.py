@@ -26,7 +26,10 @@ import pytest
 
 from search_app.cleaning import CleaningError, clean
 from search_app.models import SearchRequest
-from search_app.search import QueryError, SearchService
+from search_app.query import QueryError
+from search_app.service import SearchService
+
+pytestmark = pytest.mark.slow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CRASHES = DATA / "fuzz"

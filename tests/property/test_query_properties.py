@@ -10,9 +10,13 @@ from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search_app.indexing import ParagraphIndex
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.models import Article, Provenance, SearchRequest, StoredArticle
-from search_app.search import QueryError, SearchService, highlight
+from search_app.present import highlight
+from search_app.query import QueryError
+from search_app.service import SearchService
+
+pytestmark = pytest.mark.slow
 
 SYNTAX = list("\"()*?~^:[]{}-+\\/!&|<>='")
 WORDS = ["asylum", "diplomat", "AND", "OR", "NOT", "TO", "title", "source", "date", "exact", "2011"]
@@ -38,7 +42,7 @@ def service(tmp_path_factory):
                 ),
             ]
         ):
-            w.put(
+            w.put_article(
                 StoredArticle(
                     id=f"a{n}",
                     key=f"a{n}",

@@ -18,9 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-from search_app.indexing import ParagraphIndex
+import pytest
+
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import IngestOptions, ingest, reconcile
 from search_app.store import RawStore
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

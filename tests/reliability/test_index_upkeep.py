@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from search_app.indexing import IndexBusy, ParagraphIndex, write_lock
-from search_app.maintenance import damage, index_bytes
+from search_app.engine.whoosh.indexing import IndexBusy, ParagraphIndex, write_lock
+from search_app.engine.whoosh.maintenance import damage, index_bytes
 from search_app.pipeline import IngestOptions, ingest, reindex
 from tests.conftest import SEEDS
 

@@ -20,9 +20,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from search_app.indexing import ParagraphIndex
+import pytest
+
+from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.store import RawStore
 from tests.conftest import ROOT, TOKEN, LiveServer
+
+pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 MIN_SECONDS = 20.0

@@ -1,6 +1,6 @@
 from bs4 import BeautifulSoup
 
-from search_app.search import highlight
+from search_app.present import highlight
 
 
 def only_text_and_marks(fragment: str) -> bool:

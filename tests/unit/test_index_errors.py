@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from search_app.indexing import (
+from search_app.engine.whoosh.indexing import (
     IndexBusy,
     IndexNotFound,
     ParagraphIndex,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from search_app.search import QueryError, prepare_query
+from search_app.query import QueryError, prepare_query
 
 
 @pytest.mark.parametrize(
@@ -53,13 +53,15 @@ def test_possessive_and_contraction_endings_are_not_words():
 
 def test_single_letters_are_search_words(tmp_path):
     from search_app.config import Settings
-    from search_app.search import SearchService
+    from search_app.engine.whoosh.indexing import ParagraphIndex
+    from search_app.service import SearchService
 
+    ParagraphIndex.create(tmp_path)
     service = SearchService(tmp_path, Settings(index=tmp_path))
-    q, _, _ = service.parse("vitamin D deficiency")
-    assert ("text", "d") in set(q.iter_all_terms())
-    q, _, _ = service.parse("the president's men")
-    assert ("text", "s") not in set(q.iter_all_terms())
+    q = service.parse("vitamin D deficiency").tree
+    assert ("text", "d") in set(q.terms())
+    q = service.parse("the president's men").tree
+    assert ("text", "s") not in set(q.terms())
 
 
 def test_exact_phrases_are_collected_for_verbatim_filtering():
@@ -108,7 +110,7 @@ def test_fuzzy_prefix_longer_than_the_word_is_not_an_error(tmp_path):
     # Found by the API property test: "0~/2" raised IndexError inside Whoosh.
     from search_app.models import SearchRequest
     from search_app.pipeline import ingest
-    from search_app.search import SearchService
+    from search_app.service import SearchService
 
     ingest([str(Path(__file__).resolve().parents[2] / "seeds")], tmp_path / "ix")
     service = SearchService(tmp_path / "ix")

@@ -10,7 +10,7 @@ import pytest
 from search_app.config import Settings
 from search_app.models import SearchRequest
 from search_app.pipeline import ingest
-from search_app.search import SearchService
+from search_app.service import SearchService
 
 DOCS = {
     "all-three": "Coastal flood defences failed as the storm surge reached the harbour town.",

@@ -163,3 +163,19 @@ def test_paragraph_counts_and_shown_hits_ignore_headline_only_matches(client):
     assert result["matching_paragraphs"] == len(own) < len(article["paragraphs"])
     assert all("<mark>" in p["highlight"] for p in result["paragraphs"])
     assert article["hit_positions"] == [p["position"] for p in own]
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"q": "asylum", "from": "2019-02-30"}, "2019-02-30"),
+        ({"q": "asylum", "to": "2019-13"}, "2019-13"),
+        ({"q": "asylum", "from": "2019-12-32"}, "2019-12-32"),
+        ({"q": "asylum date:2019-02-30"}, "2019-02-30"),
+        ({"q": "asylum", "from": "2020", "to": "2019"}, "reversed"),
+    ],
+)
+def test_impossible_dates_are_a_400_naming_the_date(client, params, named):
+    resp = client.get("/api/search", query_string=params)
+    assert resp.status_code == 400
+    assert named in resp.get_json()["error"]["message"]

@@ -18,10 +18,7 @@ to Whoosh's own matcher for that part of the tree.
 
 from __future__ import annotations
 
-import threading
 import time
-from array import array
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from itertools import accumulate, repeat
 from pickle import loads
@@ -33,16 +30,14 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from search_app.doctables import DocTables, deleted_docs
+from ..base import Expired
+from .caches import PostingsCache, WordScores
+from .doctables import DocTables, deleted_docs
 
 Scores = dict[int, float]
 # A term's postings in one segment: (segment number, ids, weights, raw values)
 _Segment = tuple[int, Sequence[int], Sequence[float], Sequence[bytes] | None]
 _Postings = tuple[Sequence[int], Sequence[float], Sequence[bytes] | None]
-
-
-class Expired(Exception):
-    """The search ran past its deadline (SEARCH_APP_SEARCH_TIMEOUT)."""
 
 
 class QueryScorer:
@@ -472,113 +467,6 @@ def _one_word(q: query.Query) -> bool:
         and not getattr(q, "scale", None)
         and all(type(sub) is query.Term for sub in q.subqueries)
     )
-
-
-class WordScores:
-    """Scores of single words (in a field, or text OR headline), for one searcher.
-
-    A word's BM25 scores depend only on the searcher's segments and
-    statistics, so while no commit lands, the next query with that word
-    (a refinement, the next page, another query from the same newsroom) gets
-    them without scoring a posting. Only long lists are kept (a rare word
-    scores in microseconds); the least recently used go past the bound. The
-    service starts a new one with every new searcher, so nothing outlives the
-    commit that would change it.
-    """
-
-    MIN_DOCS = 256
-    ENTRY_BYTES = 100  # a dict slot, its key int and its float, roughly
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_entries = max_bytes // self.ENTRY_BYTES
-        self.entries = 0
-        self._data: OrderedDict[query.Query, Scores] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, q: query.Query) -> Scores | None:
-        with self._lock:
-            out = self._data.get(q)
-            if out is not None:
-                self._data.move_to_end(q)
-            return out
-
-    def put(self, q: query.Query, scores: Scores) -> None:
-        n = len(scores)
-        if n < self.MIN_DOCS or n > self.max_entries // 4:
-            return
-        with self._lock:
-            old = self._data.pop(q, None)
-            if old is not None:
-                self.entries -= len(old)
-            self._data[q] = scores
-            self.entries += n
-            while self.entries > self.max_entries and self._data:
-                _, gone = self._data.popitem(last=False)
-                self.entries -= len(gone)
-
-
-class PostingsCache:
-    """Decoded posting lists of common words, kept between searches, least recently used out.
-
-    Decoding is most of what a search for a common word costs: Whoosh stores
-    each block of postings as a zlib-compressed pickle, about 1 µs a posting
-    to read back. Segments never change once written, so a decoded list is
-    good for as long as its segment lives; lists are dropped with their
-    segment and when the size bound is reached. Ids and weights are kept as
-    compact arrays; positions (for phrases) only once a phrase has asked.
-    Short lists are not kept: they decode quickly, and there are many.
-    """
-
-    MIN_POSTINGS = 64
-    VALUE_BYTES = 64  # rough size of one posting's positions (Whoosh's bytes, or decoded)
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._data: OrderedDict[tuple[str, tuple[str, bytes]], _Postings] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, segid: str, key: tuple[str, bytes], values: bool) -> _Postings | None:
-        with self._lock:
-            entry = self._data.get((segid, key))
-            if entry is None or (values and entry[2] is None):
-                return None
-            self._data.move_to_end((segid, key))
-            return entry
-
-    def put(self, segid: str, key: tuple[str, bytes], postings: _Postings) -> None:
-        ids, weights, values = postings
-        if len(ids) < self.MIN_POSTINGS or self.max_bytes <= 0:
-            return
-        entry = (array("i", ids), array("f", weights), values)
-        cost = self._cost(entry)
-        if cost > self.max_bytes // 4:  # one word must not push out everything else
-            entry = (entry[0], entry[1], None)
-            cost = self._cost(entry)
-        with self._lock:
-            old = self._data.pop((segid, key), None)
-            if old is not None:
-                self.size -= self._cost(old)
-            self._data[(segid, key)] = entry
-            self.size += cost
-            while self.size > self.max_bytes and self._data:
-                _, gone = self._data.popitem(last=False)
-                self.size -= self._cost(gone)
-
-    def keeps(self, postings: _Postings) -> bool:
-        """Whether ``put`` would keep this list with its positions."""
-        n = len(postings[0])
-        return self.max_bytes > 0 and n >= self.MIN_POSTINGS and 72 * n <= self.max_bytes // 4
-
-    def keep_only(self, live: set[str]) -> None:
-        """Forget the lists of segments that merges have replaced."""
-        with self._lock:
-            for k in [k for k in self._data if k[0] not in live]:
-                self.size -= self._cost(self._data.pop(k))
-
-    def _cost(self, entry: _Postings) -> int:
-        n = len(entry[0])
-        return 8 * n + (self.VALUE_BYTES * n if entry[2] is not None else 0)
 
 
 def _position_decoder(fmt: Any) -> Callable[[bytes], Any]:

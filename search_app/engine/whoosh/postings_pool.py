@@ -11,7 +11,7 @@ directly. The files written are the same, byte for byte (a test compares).
 
 Memory: a batch's postings stay in memory until the segment is written (about
 70 bytes a posting; a 10,000-article batch is about 50 MB per sub-writer).
-Ingest batches are bounded, but a merge of big segments (``search-app
+Ingest batches are bounded, but a merge of big segments (``ParagraphIndex.
 optimize``) is not: past ``MAX_POSTINGS`` the pool hands everything to
 Whoosh's own pool, which spills sorted runs to disk.
 """
@@ -115,7 +115,8 @@ class MemoryPool:
                 yield fieldname, btext, d, w, v
 
     def write_to(self, fieldwriter: Any, schema: Any, lengths: Any) -> None:
-        """Write every term's postings through ``fieldwriter`` (a W3FieldWriter).
+        """Write every term's postings through ``fieldwriter`` (a W3FieldWriter
+        whose codec makes NewsPostingsWriters).
 
         ``lengths(fieldname)`` gives the field's length per docnum (None for
         no column), as Whoosh's ``doc_field_length`` would one at a time.
@@ -130,7 +131,7 @@ class MemoryPool:
                 last_field = fieldname
                 column = lengths(fieldname)
             fieldwriter.start_term(btext)
-            _fill_blocks(fieldwriter._postwriter, docs, weights, values, column)
+            fieldwriter._postwriter.fill_blocks(docs, weights, values, column)
             fieldwriter.finish_term()
         if last_field is not None:
             fieldwriter.finish_field()
@@ -141,76 +142,77 @@ class MemoryPool:
             self.spilled.cleanup()
 
 
-def _fill_blocks(
-    pw: whoosh3.W3PostingsWriter,
-    docs: array,
-    weights: array,
-    values: list[bytes | None],
-    column: list[int | None] | None,
-) -> None:
-    """W3PostingsWriter.add_posting for a whole list: the same blocks, a block at a time.
-
-    A full block is written when the next posting arrives; the last one is
-    left for finish_postings, as add_posting leaves it.
-    """
-    limit = pw._blocklimit
-    n = len(docs)
-    for start in range(0, n, limit):
-        end = min(start + limit, n)
-        if start:
-            pw._write_block()
-        ids = array("I", docs[start:end])
-        ws = array("f", weights[start:end])
-        pw._ids = ids
-        pw._weights = ws
-        pw._values = [v for v in values[start:end] if v]
-        pw._maxweight = max(0, max(weights[start:end]))
-        if column is not None:
-            lens = [column[d] for d in ids]
-            lens = [x for x in lens if x]
-            pw._minlength = min(lens) if lens else None
-            pw._maxlength = max(lens) if lens else 0
-        else:
-            pw._minlength = None
-            pw._maxlength = 0
-
-
 # Posting blocks whose pickle is shorter than this are written uncompressed.
 COMPRESS_FROM = 512
 
 
-def write_block(self: whoosh3.W3PostingsWriter, last: bool = False) -> None:
-    """W3PostingsWriter._write_block, leaving short blocks uncompressed.
+class NewsPostingsWriter(whoosh3.W3PostingsWriter):
+    """W3PostingsWriter that leaves short blocks uncompressed and fills a block at a time."""
 
-    Most terms of a segment have one or two postings, and zlib's setup (about
-    15 µs a call) cost more than writing such a block, for a few bytes saved.
-    Whoosh meant to skip compression under 20 bytes (its next line overwrote
-    the choice). The block's header records the choice and readers follow it,
-    so the format is unchanged.
-    """
-    if not self._blockcount:
-        self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
-    self._terminfo.add_block(self)
-    databytes = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
-    comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
-    if comp:
-        databytes = zlib.compress(databytes, comp)
-    ids = self._ids
-    infobytes = pickle.dumps(
-        (
-            len(ids),
-            ids[-1],
-            self._maxweight,
-            comp,
-            length_to_byte(self._minlength),
-            length_to_byte(self._maxlength),
-        ),
-        2,
-    )
-    postfile = self._postfile
-    blocklength = len(infobytes) + len(databytes)
-    postfile.write_int(-blocklength if last else blocklength)
-    postfile.write(infobytes)
-    postfile.write(databytes)
-    self._blockcount += 1
-    self._new_block()
+    def fill_blocks(
+        self,
+        docs: array,
+        weights: array,
+        values: list[bytes | None],
+        column: list[int | None] | None,
+    ) -> None:
+        """``add_posting`` for a whole list: the same blocks, a block at a time.
+
+        A full block is written when the next posting arrives; the last one is
+        left for finish_postings, as add_posting leaves it.
+        """
+        limit = self._blocklimit
+        n = len(docs)
+        for start in range(0, n, limit):
+            end = min(start + limit, n)
+            if start:
+                self._write_block()
+            ids = array("I", docs[start:end])
+            self._ids = ids
+            self._weights = array("f", weights[start:end])
+            self._values = [v for v in values[start:end] if v]
+            self._maxweight = max(0, max(weights[start:end]))
+            if column is not None:
+                lens = [column[d] for d in ids]
+                lens = [x for x in lens if x]
+                self._minlength = min(lens) if lens else None
+                self._maxlength = max(lens) if lens else 0
+            else:
+                self._minlength = None
+                self._maxlength = 0
+
+    def _write_block(self, last: bool = False) -> None:
+        """W3PostingsWriter._write_block, leaving short blocks uncompressed.
+
+        Most terms of a segment have one or two postings, and zlib's setup (about
+        15 µs a call) cost more than writing such a block, for a few bytes saved.
+        Whoosh meant to skip compression under 20 bytes (its next line overwrote
+        the choice). The block's header records the choice and readers follow it,
+        so the format is unchanged.
+        """
+        if not self._blockcount:
+            self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        databytes = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        ids = self._ids
+        infobytes = pickle.dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                comp,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        postfile = self._postfile
+        blocklength = len(infobytes) + len(databytes)
+        postfile.write_int(-blocklength if last else blocklength)
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()

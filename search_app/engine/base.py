@@ -1,0 +1,190 @@
+"""The engine interface: what the search service needs from an index, and what it gets.
+
+At the level a distributed engine also works at: a writer takes whole
+articles, and a reader takes our own query tree (query/tree.py) with filters,
+sort and a page, and returns ranked article groups with their matching
+paragraphs, the counts, and the facet and timeline buckets. Highlighting,
+duplicate collapse and result assembly (present.py) work on what it returns,
+so every engine gets them for free.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..models import ArticleRef, IndexStats, StoredArticle
+from ..query.rewrite import DateLimits
+from ..query.tree import Fuzzy, Node, Prefix, Wildcard
+
+
+class Expired(Exception):
+    """The search ran past its deadline (SEARCH_APP_SEARCH_TIMEOUT)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Limits checked per article: sources (exact keys) and date limits (naive UTC)."""
+
+    sources: frozenset[str] = frozenset()
+    dates: DateLimits = ()
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """One search, as the service hands it to a reader."""
+
+    query: Node  # every hit must match it (required date ranges taken out: see filters)
+    filters: Filters = Filters()
+    # Fewer than ``relax_below`` articles for ``query``: add articles matching
+    # ``loose`` (some of the words), scores times ``partial_factor``, flagged partial.
+    loose: Node | None = None
+    relax_below: int = 0
+    partial_factor: float = 0.7
+    text_only: Node | None = None  # counts an article's paragraphs with the words in their text
+    exact: tuple[str, ...] = ()  # verbatim phrases every hit's paragraph text must contain
+    sort: str = "relevance"  # one of models.SORTS
+    offset: int = 0
+    limit: int = 10
+    paragraphs: int = 3  # best matching paragraphs returned per article
+    deadline: float = math.inf  # time.monotonic() past which scoring stops (Expired)
+
+
+@dataclass(frozen=True)
+class ParagraphMatch:
+    ref: Any  # the engine's handle of the paragraph (for also_in)
+    position: int
+    score: float
+    text: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ArticleGroup:
+    article_id: str
+    score: float
+    paragraphs: tuple[ParagraphMatch, ...]  # best first
+    matching: int  # paragraphs of the article that match
+    partial: bool
+    fields: Mapping[str, Any]  # title, source, url, published (ISO) as stored
+
+
+@dataclass(frozen=True)
+class Hits:
+    groups: tuple[ArticleGroup, ...]  # the requested page
+    total_articles: int
+    total_paragraphs: int
+    sources: tuple[tuple[str, int], ...] = ()  # articles per source key
+    months: tuple[tuple[tuple[int, int], int], ...] = ()  # articles per (year, month)
+    relaxed: bool = False
+    timed_out: bool = False
+
+
+class EngineReader(ABC):
+    """A consistent view of the index: every commit before it was opened, none after."""
+
+    @abstractmethod
+    def up_to_date(self) -> bool: ...
+
+    @property
+    @abstractmethod
+    def generation(self) -> int: ...
+
+    @abstractmethod
+    def warm(self) -> None:
+        """Build what the first search would otherwise build (tables, statistics)."""
+
+    @abstractmethod
+    def parse(self, prepared_text: str) -> Node:
+        """Prepared query text as our tree, words analysed as this index analyses them."""
+
+    @abstractmethod
+    def describe(self, q: Node) -> str:
+        """The query as the engine runs it ("parsed as")."""
+
+    @abstractmethod
+    def search(self, spec: SearchSpec) -> Hits: ...
+
+    @abstractmethod
+    def also_in(
+        self, fingerprint: str, article_id: str, ref: Any, limit: int
+    ) -> tuple[ArticleRef, ...]:
+        """Other articles holding this paragraph word for word (syndicated copies)."""
+
+    @abstractmethod
+    def article(self, article_id: str) -> StoredArticle | None: ...
+
+    @abstractmethod
+    def matching_positions(
+        self, article_id: str, q: Node, dates: DateLimits, deadline: float
+    ) -> tuple[int, ...]:
+        """Positions of the article's paragraphs that ``q`` matches (as a search scores it)."""
+
+    # -- vocabulary (suggestions, spelling, expansion)
+
+    @abstractmethod
+    def doc_frequency(self, field: str, term: str) -> int: ...
+
+    @abstractmethod
+    def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]: ...
+
+    @abstractmethod
+    def terms_from(self, field: str, prefix: str) -> Iterator[str]:
+        """Index terms starting with ``prefix``, in lexicon order."""
+
+    @abstractmethod
+    def corrections(self, field: str, term: str, limit: int, maxdist: int) -> list[str]:
+        """Index terms within ``maxdist`` edits of ``term``, best first."""
+
+    @abstractmethod
+    def sample_text(self, field: str, term: str) -> str | None:
+        """The stored text of one paragraph holding ``term`` (to show a word as written)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class EngineWriter(ABC):
+    """A batch of changes that becomes visible to readers all at once, on commit."""
+
+    added: int
+    deleted: int
+
+    @abstractmethod
+    def put_article(self, stored: StoredArticle) -> None:
+        """Add or replace an article and all of its paragraphs."""
+
+    @abstractmethod
+    def delete_article(self, article_id: str) -> None: ...
+
+
+class Engine(ABC):
+    """An index folder: opened by readers, created only by ingest and reindex."""
+
+    root: Path
+
+    @classmethod
+    @abstractmethod
+    def open(cls, root: str | Path, create: bool = False) -> Engine:
+        """Raises IndexNotFound (unless ``create``), SchemaMismatch or IndexCorrupt."""
+
+    @classmethod
+    @abstractmethod
+    def create(cls, root: str | Path) -> Engine: ...
+
+    @abstractmethod
+    def reader(self, postings_cache_mb: int = 64) -> EngineReader: ...
+
+    @abstractmethod
+    def writer(
+        self, timeout: float = 60.0, replace_all: bool = False, procs: int = 1
+    ) -> AbstractContextManager[EngineWriter]:
+        """Commits when the block ends without error; cancels on an exception."""
+
+    @abstractmethod
+    def stats(self) -> IndexStats: ...

@@ -1,0 +1,181 @@
+"""Presentation, engine-neutral: highlighting, result assembly, duplicate collapse,
+facets and the timeline, the article view.
+
+Everything here works on stored text and article ids as an engine returns
+them (engine/base.py), so a second engine gets it for free.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from .analysis import sentence_spans, token_spans
+from .engine.base import ArticleGroup, EngineReader, Hits
+from .models import (
+    ArticleRef,
+    ArticleResult,
+    ArticleView,
+    FacetValue,
+    ParagraphHit,
+    SearchRequest,
+    StoredArticle,
+    TimelineBucket,
+)
+
+MAX_SHOWN_PARAGRAPHS = 3
+FRAGMENT_CHARS = 320  # a paragraph longer than this is cut to its matching sentences
+MIN_COLLAPSE_CHARS = 40  # shorter paragraphs ("He said.") are too common to mean syndication
+MAX_ALSO_IN = 10
+MAX_SOURCE_FACETS = 20
+
+
+def highlight(
+    text: str, stems: frozenset[str], fragment_chars: int = FRAGMENT_CHARS
+) -> tuple[str, str]:
+    """(html, plain) of a paragraph with every matched term marked.
+
+    The text is escaped piece by piece and only <mark> is added, so nothing
+    from an article can become markup. A long paragraph is cut to the
+    sentences that hold hits, with an ellipsis where text was left out.
+    """
+    spans = [(s, e) for s, e, term in token_spans(text) if term in stems]
+    pieces = [(0, len(text))]
+    if len(text) > fragment_chars:
+        sentences = sentence_spans(text) or [(0, len(text))]
+        chosen: list[tuple[int, int]] = []
+        budget = fragment_chars
+        hit_sentences = [
+            (s, e) for s, e in sentences if any(s <= hs < e for hs, _ in spans)
+        ] or sentences[:1]
+        for s, e in hit_sentences:
+            if chosen and budget - (e - s) < 0:
+                break
+            chosen.append((s, e))
+            budget -= e - s
+        pieces = chosen
+    html_parts: list[str] = []
+    plain_parts: list[str] = []
+    prev_end = 0
+    for k, (s, e) in enumerate(pieces):
+        if s > prev_end or (k == 0 and s > 0):
+            html_parts.append("… ")
+            plain_parts.append("… ")
+        frag_html: list[str] = []
+        cursor = s
+        for hs, he in spans:
+            if hs < s or he > e:
+                continue
+            frag_html.append(html.escape(text[cursor:hs]))
+            frag_html.append("<mark>" + html.escape(text[hs:he]) + "</mark>")
+            cursor = he
+        frag_html.append(html.escape(text[cursor:e]))
+        html_parts.append("".join(frag_html).strip())
+        plain_parts.append(text[s:e].strip())
+        prev_end = e
+        if k < len(pieces) - 1:
+            html_parts.append(" ")
+            plain_parts.append(" ")
+    if prev_end < len(text.rstrip()):
+        html_parts.append(" …")
+        plain_parts.append(" …")
+    return "".join(html_parts), "".join(plain_parts)
+
+
+def results(reader: EngineReader, hits: Hits, stems: frozenset[str]) -> tuple[ArticleResult, ...]:
+    """The page's articles with their highlighted paragraphs.
+
+    A paragraph that several articles share word for word (syndication) is
+    shown in full once, under the first article; later ones point back to it,
+    and the first lists the other articles that carry it.
+    """
+    first_seen: dict[str, ArticleRef] = {}
+    return tuple(_article(reader, group, stems, first_seen) for group in hits.groups)
+
+
+def _article(
+    reader: EngineReader,
+    group: ArticleGroup,
+    stems: frozenset[str],
+    first_seen: dict[str, ArticleRef],
+) -> ArticleResult:
+    data = group.fields
+    ref = ArticleRef(group.article_id, data.get("title", ""))
+    paragraphs: list[ParagraphHit] = []
+    for p in group.paragraphs:
+        hl, plain = highlight(p.text, stems)
+        collapsible = p.fingerprint and len(p.text) >= MIN_COLLAPSE_CHARS
+        if collapsible and p.fingerprint in first_seen:
+            paragraphs.append(
+                ParagraphHit(p.position, plain, hl, p.score, (), first_seen[p.fingerprint])
+            )
+            continue
+        also: tuple[ArticleRef, ...] = ()
+        if collapsible:
+            first_seen[p.fingerprint] = ref
+            also = reader.also_in(p.fingerprint, group.article_id, p.ref, MAX_ALSO_IN)
+        paragraphs.append(ParagraphHit(p.position, plain, hl, p.score, also))
+    # A paragraph can match through its article's headline alone; show it only
+    # when no paragraph has the words in its own text.
+    marked = [p for p in paragraphs if "<mark>" in p.highlight]
+    paragraphs = marked or paragraphs[:1]
+    published = datetime.fromisoformat(data["published"]) if data.get("published") else None
+    return ArticleResult(
+        id=group.article_id,
+        title=data.get("title", ""),
+        source=data.get("source"),
+        url=data.get("url"),
+        published=published,
+        score=round(group.score, 4),
+        paragraphs=tuple(paragraphs),
+        matching_paragraphs=max(group.matching, len(paragraphs)),
+        partial=group.partial,
+    )
+
+
+def facets(
+    hits: Hits, req: SearchRequest
+) -> tuple[dict[str, tuple[FacetValue, ...]], tuple[TimelineBucket, ...], str]:
+    """Source and year facets, and the timeline: by month when the years span three or
+    fewer, else by year."""
+    months: dict[tuple[int, int], int] = dict(hits.months)
+    years: dict[int, int] = {}
+    for (y, _m), c in months.items():
+        years[y] = years.get(y, 0) + c
+    src_values = tuple(
+        FacetValue(s, c, s in req.sources)
+        for s, c in sorted(hits.sources, key=lambda kv: (-kv[1], kv[0]))[:MAX_SOURCE_FACETS]
+    )
+    year_values = tuple(
+        FacetValue(str(y), c, req.date_from == str(y) and req.date_to == str(y))
+        for y, c in sorted(years.items(), reverse=True)
+    )
+    unit = "year"
+    buckets: list[TimelineBucket] = []
+    if years:
+        lo, hi = min(years), max(years)
+        if hi - lo <= 2:
+            unit = "month"
+            y, m = min(months)
+            last = max(months)
+            while (y, m) <= last:
+                label = f"{y:04d}-{m:02d}"
+                buckets.append(TimelineBucket(label, label, label, months.get((y, m), 0)))
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        else:
+            for y in range(lo, hi + 1):
+                buckets.append(TimelineBucket(str(y), str(y), str(y), years.get(y, 0)))
+    return {"source": src_values, "year": year_values}, tuple(buckets), unit
+
+
+def article_view(
+    stored: StoredArticle, stems: frozenset[str], hit_positions: tuple[int, ...]
+) -> ArticleView:
+    """An article for its page, with the query's terms marked in every paragraph."""
+    highlights = tuple(
+        highlight(p, stems, fragment_chars=10**9)[0] if stems else html.escape(p)
+        for p in stored.article.paragraphs
+    )
+    # Hits through the headline alone mark nothing in the paragraph: not a hit here.
+    hit_positions = tuple(i for i in hit_positions if "<mark>" in highlights[i])
+    return ArticleView(stored=stored, highlights=highlights, hit_positions=hit_positions)

@@ -1,0 +1,209 @@
+"""SearchService: a search request -> the engine -> a ResultPage.
+
+No Flask here: the CLI, the HTML views and the JSON API all call the
+service, so a query means the same thing everywhere.
+
+Flow of a search: parse the text once into our query tree and rewrite it
+(query/), hand the engine a SearchSpec (the words, the filters, the
+partial-match query to fall back on, the page, a deadline), then present
+what it returns: highlighted paragraphs, collapsed duplicates, facets and
+the timeline (present.py), and a did-you-mean for thin results (suggest.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import present
+from .cache import BoundedCache
+from .config import Settings
+from .engine.base import EngineReader, Filters, SearchSpec
+from .engine.whoosh.indexing import ParagraphIndex
+from .engine.whoosh.reader import deadline_after
+from .models import ArticleView, IndexStats, ResultPage, SearchRequest
+from .query import Context, Parsed, QueryError, highlight_terms, parse
+from .query.dates import date_range
+from .request import check_request
+from .suggest import Surfaces, completions, did_you_mean
+
+# Score factor for partial matches (articles without a paragraph holding every
+# word): one factor, not graded by the share of words held, which measured
+# worse (bench/RESULTS.md).
+PARTIAL_FACTOR = 0.7
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _serialized(method: _F) -> _F:
+    """Run the method holding the service's lock: one search at a time on the shared reader."""
+
+    @functools.wraps(method)
+    def wrapper(self: SearchService, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class SearchService:
+    """Searches one index folder; safe to share between threads.
+
+    One engine reader is kept open and replaced when the index has a new
+    commit (checked before each search), instead of opening one per request:
+    opening is the moment a concurrent merge can pull segment files away, and
+    the open is retried when that happens.
+
+    Searches take turns on that reader (a lock): searching is pure Python
+    under the GIL, so threads searching at once were never faster than taking
+    turns; Whoosh's posting readers keep a file position, so they must not be
+    shared by two searches at once; and the reader's tables and decoded
+    posting lists are built once and shared by every request.
+    """
+
+    def __init__(self, root: str | Path, settings: Settings | None = None) -> None:
+        self.root = Path(root)
+        self.settings = settings or Settings(index=self.root)
+        # Readers open, writers create: a missing index is IndexNotFound here.
+        self.index = ParagraphIndex.open(self.root)
+        self._lock = threading.RLock()
+        self._reader: EngineReader | None = None
+        self._cache: BoundedCache[Any, ResultPage] = BoundedCache(self.settings.cache_size)
+        self._surfaces = Surfaces()
+
+    # -- readers
+
+    def _current(self) -> EngineReader:
+        """The current reader, after checking for a new commit (~8 us, one listing):
+        every article committed before a search began is in it."""
+        r = self._reader
+        if r is not None and r.up_to_date():
+            return r
+        # A whole new reader rather than a refresh: a refresh shares segment
+        # readers with the old one and closes some, so a failed (retried)
+        # refresh could leave neither usable.
+        new = self.index.reader(self.settings.postings_cache_mb)
+        if r is not None:
+            r.close()
+        self._reader = new
+        return new
+
+    @_serialized
+    def warm(self) -> None:
+        """Open the reader and build its tables now, rather than in the first search."""
+        self._current().warm()
+
+    @_serialized
+    def generation(self) -> int:
+        return self._current().generation
+
+    @_serialized
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+
+    # -- public API
+
+    def stats(self) -> IndexStats:
+        return self.index.stats()
+
+    @_serialized
+    def search(self, req: SearchRequest) -> ResultPage:
+        """Run a search. Raises QueryError for a request or query that can't be run."""
+        started = time.perf_counter()
+        req = check_request(req, self.settings)
+        reader = self._current()
+        key = (reader.generation, req)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
+        page = self._search(reader, req, started)
+        if not page.timed_out:  # an incomplete page must not be served again as if whole
+            self._cache.put(key, page)
+        return page
+
+    @_serialized
+    def parse(self, text: str, reader: EngineReader | None = None) -> Parsed:
+        """The query tree for ``text``, what was typed, and how each word was understood."""
+        reader = reader or self._current()
+        ctx = Context(vocabulary=reader, max_expansion=self.settings.max_expansion)
+        return parse(text, reader.parse, ctx, self.settings.max_query_length)
+
+    def _search(self, reader: EngineReader, req: SearchRequest, started: float) -> ResultPage:
+        deadline = deadline_after(self.settings.search_timeout)
+        parsed = self.parse(req.q, reader)
+        plan = parsed.plan
+        low, high = date_range(req.date_from, req.date_to)
+        req_dates = ((low, high),) if (low or high) else ()
+        spec = SearchSpec(
+            query=plan.query,
+            filters=Filters(frozenset(req.sources), req_dates + plan.dates),
+            loose=plan.loose,
+            relax_below=req.per_page,
+            partial_factor=PARTIAL_FACTOR,
+            text_only=plan.text_only,
+            exact=tuple(parsed.prepared.exact),
+            sort=req.sort,
+            offset=(req.page - 1) * req.per_page,
+            limit=req.per_page,
+            paragraphs=present.MAX_SHOWN_PARAGRAPHS,
+            deadline=deadline,
+        )
+        hits = reader.search(spec)
+        results = present.results(reader, hits, highlight_terms(plan.query))
+        facets, timeline, unit = present.facets(hits, req)
+        suggestion = None
+        if hits.total_articles < 3:
+            suggestion = did_you_mean(reader, self._surfaces, req.q)
+        return ResultPage(
+            request=req,
+            total_articles=hits.total_articles,
+            total_paragraphs=hits.total_paragraphs,
+            page=req.page,
+            per_page=req.per_page,
+            pages=max(1, math.ceil(hits.total_articles / req.per_page)),
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=results,
+            facets=facets,
+            timeline=timeline,
+            timeline_unit=unit,
+            suggestion=suggestion,
+            parsed_query=reader.describe(parsed.tree),
+            terms=parsed.terms,
+            relaxed=hits.relaxed,
+            timed_out=hits.timed_out,
+        )
+
+    @_serialized
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Index words that start with ``prefix``, most common first (autocomplete)."""
+        return completions(self._current(), self._surfaces, prefix, limit)
+
+    @_serialized
+    def article(self, article_id: str, q: str | None = None) -> ArticleView | None:
+        """An article for its page, with the query's terms marked in every paragraph."""
+        reader = self._current()
+        stored = reader.article(article_id)
+        if stored is None:
+            return None
+        stems: frozenset[str] = frozenset()
+        positions: tuple[int, ...] = ()
+        if q and q.strip():
+            try:
+                parsed: Parsed | None = self.parse(q, reader)
+            except QueryError:
+                parsed = None
+            if parsed is not None:
+                stems = highlight_terms(parsed.tree)
+                deadline = deadline_after(self.settings.search_timeout)
+                positions = reader.matching_positions(
+                    article_id, parsed.plan.query, parsed.plan.dates, deadline
+                )
+        return present.article_view(stored, stems, positions)
