@@ -36,6 +36,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from .analyzers import fast_positions
+from .mapped import NewsIndex
 from .postings_pool import MemoryPool, NewsPostingsWriter
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,14 @@ class _MemoryPoolWriting(SegmentWriter):
         super().__init__(ix, **kwargs)
         stock = self.pool  # Whoosh's pool: takes over past MemoryPool.MAX_POSTINGS
         self.pool = MemoryPool(spill_to=lambda: stock)
+
+    def reader(self, reuse: Any = None) -> Any:
+        """The index as of this writer (deletions look documents up here), read in place:
+        Whoosh's own would copy every segment into memory (see mapped.py)."""
+        self._check_state()
+        return NewsIndex._reader(
+            self.storage, self.schema, self.segments, self.generation, reuse=reuse
+        )
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
