@@ -131,6 +131,10 @@ class EngineReader(ABC):
     def doc_frequency(self, field: str, term: str) -> int: ...
 
     @abstractmethod
+    def doc_count(self) -> int:
+        """Live documents, the N of the IDF that doc_frequency's counts go into."""
+
+    @abstractmethod
     def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]: ...
 
     @abstractmethod

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..analysis import fold, stem
 from ..models import TermInfo
 from .dates import check_query_dates
+from .pasted import idf_weight
 from .prepare import Prepared, prepare_query
-from .rewrite import Context, Plan, plan, rewrite
+from .rewrite import STOP_STEMS, Context, Plan, plan, rewrite
 from .tree import Node
 
 # The engine's reader of prepared query text: the syntax (fields, operators,
@@ -27,12 +29,46 @@ class Parsed:
     plan: Plan
 
 
-def parse(text: str, syntax: Syntax, ctx: Context, max_length: int = 500) -> Parsed:
-    """Raises QueryError for a query that can't be run, with what to do about it."""
-    prep = prepare_query(text, max_length)
+class DocCounts(Protocol):
+    """What choosing a pasted text's words asks the engine: paragraph frequencies."""
+
+    def doc_frequency(self, field: str, term: str) -> int: ...
+
+    def doc_count(self) -> int: ...
+
+
+def parse(
+    text: str,
+    syntax: Syntax,
+    ctx: Context,
+    max_length: int = 20_000,
+    counts: DocCounts | None = None,
+) -> Parsed:
+    """Raises QueryError for a query that can't be run, with what to do about it.
+
+    ``counts`` weighs a long pasted text's words (idf_weights), so that its
+    rarest words are the ones searched.
+    """
+    prep = prepare_query(text, max_length, idf_weights(counts) if counts is not None else None)
     check_query_dates(prep.text)
     tree = rewrite(syntax(prep.text), ctx)
     return Parsed(tree=tree, prepared=prep, terms=term_info(prep, tree), plan=plan(tree))
+
+
+def idf_weights(counts: DocCounts) -> Callable[[str], float]:
+    """A query word's IDF over paragraphs (from the larger of its text and headline
+    frequencies, as scoring blends them), for choosing a pasted text's words;
+    stopwords weigh least."""
+    n = counts.doc_count() or 1
+
+    def weight(word: str) -> float:
+        st = stem(fold(word))
+        if st in STOP_STEMS:
+            return -1.0
+        df = max(counts.doc_frequency("text", st), counts.doc_frequency("title", st))
+        return idf_weight(df, n)
+
+    return weight
 
 
 def term_info(prep: Prepared, q: Node) -> tuple[TermInfo, ...]:

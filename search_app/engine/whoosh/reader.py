@@ -244,6 +244,9 @@ class WhooshReader(EngineReader):
     def doc_frequency(self, field: str, term: str) -> int:
         return int(self.searcher.reader().doc_frequency(field, term))
 
+    def doc_count(self) -> int:
+        return int(self.searcher.reader().doc_count())
+
     def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]:
         q = syntax.compile_tree(node)
         for btext in q._btexts(self.searcher.reader()):
