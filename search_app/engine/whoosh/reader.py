@@ -20,7 +20,7 @@ from whoosh.util.times import datetime_to_long
 
 from ...models import ArticleRef, StoredArticle
 from ...query.prepare import exact_pattern
-from ...query.rewrite import DateLimits
+from ...query.rewrite import DateLimits, highlight_terms
 from ...query.tree import Fuzzy, Node, Prefix, Wildcard
 from ..base import (
     ArticleGroup,
@@ -120,14 +120,13 @@ class WhooshReader(EngineReader):
         expired = False
         try:
             hits = scorer.scores(syntax.compile_tree(spec.query))
-            collect(scorer, found, hits, exact, sources, dates)
+            collect(scorer, found, hits, highlight_terms(spec.query), exact, sources, dates)
             if spec.loose is not None and len(found.rank) < spec.relax_below:
                 # Fewer than a page for all the words: follow with partial matches,
                 # scaled down so that articles with every word stay ahead of equals.
                 loose = scorer.scores(syntax.compile_tree(spec.loose))
-                collect(
-                    scorer, found, loose, exact, sources, dates, spec.partial_factor, partial=True
-                )
+                words, factor = highlight_terms(spec.loose), spec.partial_factor
+                collect(scorer, found, loose, words, exact, sources, dates, factor, partial=True)
         except Expired:
             # Past the deadline: answer with the passes that finished (none, if
             # the all-words pass itself ran out of time).
