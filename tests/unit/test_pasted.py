@@ -18,6 +18,8 @@ from search_app.query.pasted import (
     plain_words,
     top_words,
 )
+from search_app.query.rewrite import relax
+from search_app.query.tree import And, Not, Or, Term
 from search_app.service import SearchService
 
 # About 2,000 characters of an abstract, as pasted: quotes, parentheses,
@@ -121,3 +123,10 @@ def test_the_query_length_limit_is_in_the_tens_of_thousands(service):
     assert ids(service.search(SearchRequest(q=text)))[0] == "nozzle"
     with pytest.raises(QueryError, match="limit is 20000"):
         service.search(SearchRequest(q="x " * 10_001))
+
+
+def test_relax_keeps_the_not_and_the_filters_required():
+    heat, nozzle = Term("text", "heat"), Term("text", "nozzl")
+    dash, source = Not(Term("text", "dash")), Term("source", "nasa")
+    assert relax(And((heat, nozzle, dash, source))) == And((dash, source, Or((heat, nozzle))))
+    assert relax(And((heat, dash))) is None  # one positive word: nothing to relax
