@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from ..analysis import fold, stem
 from ..models import TermInfo
 from .dates import check_query_dates
-from .pasted import idf_weight
 from .prepare import Prepared, prepare_query
-from .rewrite import STOP_STEMS, Context, Plan, plan, rewrite
+from .rewrite import Context, Plan, plan, rewrite
 from .tree import Node
+from .weights import DocCounts, idf_weights
 
 # The engine's reader of prepared query text: the syntax (fields, operators,
 # phrases, wildcards, ranges) into our tree, words analysed as its index does.
@@ -27,14 +26,6 @@ class Parsed:
     prepared: Prepared
     terms: tuple[TermInfo, ...]
     plan: Plan
-
-
-class DocCounts(Protocol):
-    """What choosing a pasted text's words asks the engine: paragraph frequencies."""
-
-    def doc_frequency(self, field: str, term: str) -> int: ...
-
-    def doc_count(self) -> int: ...
 
 
 def parse(
@@ -53,22 +44,6 @@ def parse(
     check_query_dates(prep.text)
     tree = rewrite(syntax(prep.text), ctx)
     return Parsed(tree=tree, prepared=prep, terms=term_info(prep, tree), plan=plan(tree))
-
-
-def idf_weights(counts: DocCounts) -> Callable[[str], float]:
-    """A query word's IDF over paragraphs (from the larger of its text and headline
-    frequencies, as scoring blends them), for choosing a pasted text's words;
-    stopwords weigh least."""
-    n = counts.doc_count() or 1
-
-    def weight(word: str) -> float:
-        st = stem(fold(word))
-        if st in STOP_STEMS:
-            return -1.0
-        df = max(counts.doc_frequency("text", st), counts.doc_frequency("title", st))
-        return idf_weight(df, n)
-
-    return weight
 
 
 def term_info(prep: Prepared, q: Node) -> tuple[TermInfo, ...]:

@@ -19,8 +19,9 @@ from whoosh import query
 from whoosh.util.times import datetime_to_long
 
 from ...models import ArticleRef, StoredArticle
+from ...query import highlight_terms
 from ...query.prepare import exact_pattern
-from ...query.rewrite import DateLimits, highlight_terms
+from ...query.rewrite import DateLimits
 from ...query.tree import Fuzzy, Node, Prefix, Wildcard
 from ..base import (
     ArticleGroup,
@@ -240,11 +241,11 @@ class WhooshReader(EngineReader):
 
     # -- vocabulary
 
-    def doc_frequency(self, field: str, term: str) -> int:
-        return int(self.searcher.reader().doc_frequency(field, term))
-
     def doc_count(self) -> int:
         return int(self.searcher.reader().doc_count())
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return int(self.searcher.reader().doc_frequency(field, term))
 
     def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]:
         q = syntax.compile_tree(node)
