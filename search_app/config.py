@@ -28,7 +28,7 @@ class Settings:
     per_page: int = 10
     max_per_page: int = 100
     max_page: int = 100  # page-depth cap: deeper pages cost more than anyone reads
-    max_query_length: int = 500
+    max_query_length: int = 20_000  # pasted text; past 500 it is read as words (query_text)
     max_expansion: int = 64  # prefix/fuzzy terms kept per wildcard: bounds query cost
     search_timeout: float = 5.0  # seconds before a search returns what it has
     max_upload_bytes: int = 10 * 1024 * 1024

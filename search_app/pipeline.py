@@ -31,6 +31,7 @@ from .config import Settings
 from .engine.whoosh import maintenance
 from .engine.whoosh.indexing import IndexCorrupt, ParagraphIndex, SchemaMismatch, write_lock
 from .engine.whoosh.writer import children_die_with_parent
+from .headline import drop_repeated_headline, first_line
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .records import check_article
 from .sources import SourceFailure, SourceOptions, read_sources
@@ -229,6 +230,9 @@ def clean_raw(raw: RawDocument, rules: cleaning.Rules | None = None) -> StoredAr
         rules=rules,
     )
     article = apply_meta(raw, article)
+    if raw.meta.get("title") and raw.content_type == "text/plain":
+        # A stated headline repeated as the text's first line is the headline.
+        article = drop_repeated_headline(article, first_line(raw.content))
     check_article(article)  # a value the index can't hold fails this article alone
     if not article.paragraphs:
         raise cleaning.CleaningError("no article text found")

@@ -134,7 +134,7 @@ class SearchService:
         """The query tree for ``text``, what was typed, and how each word was understood."""
         reader = reader or self._current()
         ctx = Context(vocabulary=reader, max_expansion=self.settings.max_expansion)
-        return parse(text, reader.parse, ctx, self.settings.max_query_length)
+        return parse(text, reader.parse, ctx, self.settings.max_query_length, reader)
 
     def _search(self, reader: EngineReader, req: SearchRequest, started: float) -> ResultPage:
         deadline = deadline_after(self.settings.search_timeout)
@@ -160,7 +160,7 @@ class SearchService:
         results = present.results(reader, hits, highlight_terms(plan.query))
         facets, timeline, unit = present.facets(hits, req)
         suggestion = None
-        if hits.total_articles < 3:
+        if hits.total_articles < 3 and not parsed.prepared.plain:  # pasted text: no typos to fix
             suggestion = did_you_mean(reader, self._surfaces, req.q)
         return ResultPage(
             request=req,

@@ -128,6 +128,10 @@ class EngineReader(ABC):
     # -- vocabulary (suggestions, spelling, expansion)
 
     @abstractmethod
+    def doc_count(self) -> int:
+        """Live documents, the N of the IDF that doc_frequency's counts go into."""
+
+    @abstractmethod
     def doc_frequency(self, field: str, term: str) -> int: ...
 
     @abstractmethod

@@ -11,6 +11,7 @@ from .dates import check_query_dates
 from .prepare import Prepared, prepare_query
 from .rewrite import Context, Plan, plan, rewrite
 from .tree import Node
+from .weights import DocCounts, idf_weights
 
 # The engine's reader of prepared query text: the syntax (fields, operators,
 # phrases, wildcards, ranges) into our tree, words analysed as its index does.
@@ -27,9 +28,19 @@ class Parsed:
     plan: Plan
 
 
-def parse(text: str, syntax: Syntax, ctx: Context, max_length: int = 500) -> Parsed:
-    """Raises QueryError for a query that can't be run, with what to do about it."""
-    prep = prepare_query(text, max_length)
+def parse(
+    text: str,
+    syntax: Syntax,
+    ctx: Context,
+    max_length: int = 20_000,
+    counts: DocCounts | None = None,
+) -> Parsed:
+    """Raises QueryError for a query that can't be run, with what to do about it.
+
+    ``counts`` weighs a long pasted text's words (idf_weights), so that its
+    rarest words are the ones searched.
+    """
+    prep = prepare_query(text, max_length, idf_weights(counts) if counts is not None else None)
     check_query_dates(prep.text)
     tree = rewrite(syntax(prep.text), ctx)
     return Parsed(tree=tree, prepared=prep, terms=term_info(prep, tree), plan=plan(tree))

@@ -10,9 +10,17 @@ syntax. It knows no engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import QueryError
+from .pasted import (
+    MAX_PLAIN_WORDS,
+    is_pasted_text,
+    opening_wildcards_as_spaces,
+    plain_words,
+    top_words,
+)
 
 FIELDS = {"title": "title", "source": "source", "date": "date", "text": "text"}
 CONTRACTION_ENDS = frozenset({"s", "t", "d", "m", "ll", "re", "ve"})  # after ' or ’
@@ -23,6 +31,7 @@ class Prepared:
     text: str  # rewritten into the syntax the parser knows
     exact: list[str] = field(default_factory=list)  # verbatim phrases to post-filter
     words: list[tuple[str, str]] = field(default_factory=list)  # (field, word) typed
+    plain: bool = False  # a long pasted text, read as words (pasted.is_pasted_text)
 
 
 _FIELD_RE = re.compile(r"(?<![\w.:/])([A-Za-z_]+):")
@@ -31,11 +40,15 @@ OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _JOINERS = "-'\u2019"  # hyphen, apostrophe, right single quote
 
 
-def prepare_query(text: str, max_length: int = 500) -> Prepared:
+def prepare_query(
+    text: str, max_length: int = 20_000, weight: Callable[[str], float] | None = None
+) -> Prepared:
     """Check the query text and rewrite our extensions into Whoosh syntax.
 
     Raises QueryError naming the character at fault: Whoosh itself is lenient
-    and would quietly search for something else than the user meant.
+    and would quietly search for something else than the user meant. A long
+    pasted text is read as its words (and field filters) instead, keeping the
+    MAX_PLAIN_WORDS of highest ``weight`` (the service passes IDF).
     """
     if len(text) > max_length:
         raise QueryError(
@@ -43,11 +56,17 @@ def prepare_query(text: str, max_length: int = 500) -> Prepared:
             "Shorten it to the words that matter."
         )
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\x00", " ")
+    plain = is_pasted_text(text)
+    if plain:
+        words, filters = plain_words(text)
+        words = top_words(words, weight or (lambda w: 0.0), MAX_PLAIN_WORDS)
+        text = " ".join(filters + words)
+    text = opening_wildcards_as_spaces(text)
     if len(text.split()) >= 5 and not any(c.islower() for c in text):
         # A long query in capitals is caps lock, not a query full of operators:
         # "EFFORTS OF THE U.S. AND FRANCE" should search the word "and".
         text = text.lower()
-    prep = Prepared(text="")
+    prep = Prepared(text="", plain=plain)
     out: list[str] = []
     parens: list[int] = []
     i = 0
@@ -96,12 +115,6 @@ def _step(text: str, i: int, prep: Prepared, out: list[str], parens: list[int]) 
         # A question mark that ends a word ends a question; it is not a wildcard.
         out.append(" ")
         return i + 1
-    if ch in "*?" and at_token_start:
-        raise QueryError(
-            f"The wildcard at character {i + 1} starts a word; put at least one "
-            "letter before it (asyl*).",
-            i,
-        )
     if at_token_start:
         m = _FIELD_RE.match(text, i)
         if m:

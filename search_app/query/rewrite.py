@@ -208,22 +208,21 @@ def split_dates(q: Node) -> tuple[Node, DateLimits]:
 def relax(q: Node) -> Node | None:
     """The query's required parts ORed, for partial matches, keeping the proximity bonus.
 
-    None when the query has nothing to relax (one part, or a NOT whose
-    meaning an OR would lose). Field filters (date:, source:, title:) stay
-    required: a user who narrowed to 2011 wants partial matches from 2011.
+    None when the query has fewer than two positive parts to relax. Field
+    filters (date:, source:, title:) stay required: a user who narrowed to
+    2011 wants partial matches from 2011. A NOT stays too: "heat transfer
+    nozzles -dash" relaxes its positive words only.
     """
     base, bonus = (q.a, q.b) if isinstance(q, AndMaybe) else (q, None)
     if not isinstance(base, And) or len(base.parts) < 2:
         return None
-    if any(isinstance(s, Not) for s in base.parts):
-        return None
-    filters = tuple(s for s in base.parts if is_field_filter(s))
-    parts = tuple(s for s in base.parts if not is_field_filter(s))
+    kept = tuple(s for s in base.parts if is_field_filter(s) or isinstance(s, Not))
+    parts = tuple(s for s in base.parts if not (is_field_filter(s) or isinstance(s, Not)))
     if len(parts) < 2:
         return None
     loose: Node = Or(parts)
-    if filters:
-        loose = And((*filters, loose))
+    if kept:
+        loose = And((*kept, loose))
     return AndMaybe(loose, bonus) if bonus is not None else loose
 
 

@@ -11,7 +11,8 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from ...models import Article, StoredArticle
+from ...headline import title_is_derived
+from ...models import StoredArticle
 
 # Insert order; must match ATTRIBUTES/FIELDS in cluster/config.py.
 COLUMNS = (
@@ -55,19 +56,6 @@ def row_id(article_id: str, position: int) -> int:
 def shard_for(article_id: str, shards: int) -> int:
     """The shard that holds every paragraph of an article: stable across runs and machines."""
     return article_key(article_id) % shards
-
-
-def title_is_derived(article: Article) -> bool:
-    """True when the title is just the start of the first paragraph (no headline).
-
-    The Whoosh index applies the same rule (indexing.title_is_derived): such a
-    title would count the first sentence's words twice. One copy after the
-    engine split.
-    """
-    if not article.paragraphs or not article.title:
-        return False
-    head = article.title.rstrip("…. ").strip()
-    return bool(head) and article.paragraphs[0].startswith(head)
 
 
 # NUL and SUB: PyMySQL escapes them as \\0 and \\Z, which SphinxQL reads as "0" and "Z".

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from ...headline import title_is_derived
 from ...models import Article, Provenance, Removed, StoredArticle
 
 
@@ -76,18 +77,6 @@ def paragraph_docs(stored: StoredArticle) -> Iterator[dict[str, Any]]:
         if position < len(stored.fingerprints):
             doc["fingerprint"] = stored.fingerprints[position]
         yield doc
-
-
-def title_is_derived(article: Article) -> bool:
-    """True when the title is just the start of the first paragraph (no headline).
-
-    Such a title is for display; indexing it would count the first sentence's
-    words twice, and boosted.
-    """
-    if not article.paragraphs or not article.title:
-        return False
-    head = article.title.rstrip("…. ").strip()
-    return bool(head) and article.paragraphs[0].startswith(head)
 
 
 def article_from_stored_fields(fields: dict[str, Any], paragraphs: list[str]) -> StoredArticle:

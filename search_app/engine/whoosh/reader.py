@@ -19,6 +19,7 @@ from whoosh import query
 from whoosh.util.times import datetime_to_long
 
 from ...models import ArticleRef, StoredArticle
+from ...query import highlight_terms
 from ...query.prepare import exact_pattern
 from ...query.rewrite import DateLimits
 from ...query.tree import Fuzzy, Node, Prefix, Wildcard
@@ -120,14 +121,13 @@ class WhooshReader(EngineReader):
         expired = False
         try:
             hits = scorer.scores(syntax.compile_tree(spec.query))
-            collect(scorer, found, hits, exact, sources, dates)
+            collect(scorer, found, hits, highlight_terms(spec.query), exact, sources, dates)
             if spec.loose is not None and len(found.rank) < spec.relax_below:
                 # Fewer than a page for all the words: follow with partial matches,
                 # scaled down so that articles with every word stay ahead of equals.
                 loose = scorer.scores(syntax.compile_tree(spec.loose))
-                collect(
-                    scorer, found, loose, exact, sources, dates, spec.partial_factor, partial=True
-                )
+                words, factor = highlight_terms(spec.loose), spec.partial_factor
+                collect(scorer, found, loose, words, exact, sources, dates, factor, partial=True)
         except Expired:
             # Past the deadline: answer with the passes that finished (none, if
             # the all-words pass itself ran out of time).
@@ -240,6 +240,9 @@ class WhooshReader(EngineReader):
         return tuple(sorted(stored(d)["position"] for d in tables.members(number) if d in scores))
 
     # -- vocabulary
+
+    def doc_count(self) -> int:
+        return int(self.searcher.reader().doc_count())
 
     def doc_frequency(self, field: str, term: str) -> int:
         return int(self.searcher.reader().doc_frequency(field, term))

@@ -97,6 +97,18 @@ class QueryScorer:
             pass
         return out
 
+    def frequencies(self, fieldname: str, text: str) -> list[tuple[Sequence[int], Sequence[float]]]:
+        """A word's postings as (global document numbers, term frequencies) per segment,
+        from the lists this search has read already (article scores sum them)."""
+        found = self._postings(fieldname, text)
+        if found is None:
+            return []
+        out: list[tuple[Sequence[int], Sequence[float]]] = []
+        for i, ids, weights, _values in found[1]:
+            offset = self.tables.offsets[i]
+            out.append(([offset + d for d in ids] if offset else ids, weights))
+        return out
+
     def _check_deadline(self) -> None:
         if self.clock() > self.deadline:
             raise Expired

@@ -1,0 +1,119 @@
+"""Article-level BM25, and its combination with an article's best passage.
+
+Paragraphs are what the index holds and what a result shows, but an article
+is what a reader wants: a rare query word in the fourth paragraph is as much
+evidence that the article is about it as one in the first. Scoring only the
+best paragraph (with a small lift for more matching paragraphs) loses that
+whenever the query's words are spread over the article. So each matching
+article is also scored as a whole, with BM25 over its headline and all its
+paragraphs and with article-length statistics, and the two scores are added
+with a weight: the passage score keeps rewarding words that stand together
+(its proximity bonus), the article score rewards the words the article
+holds anywhere.
+
+The term frequencies come from the paragraph postings the search has read
+already: summing a word's per-paragraph frequencies over an article gives
+its frequency in the article. Article lengths are the sums of their
+paragraphs' lengths, which each engine keeps its own way (the Whoosh engine's
+are in engine/whoosh/ranking.py: article_stats). Engine-neutral math: it
+imports no engine.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+# Weight of the article score against the best passage's. Chosen on TIME, MED and
+# NFCorpus, each as published (one paragraph a document) and split into
+# paragraphs of three sentences (bench/RESULTS.md): 1.0 is best or level on five
+# of the six forms (TIME split +0.051, MED split +0.020, NFCorpus split +0.008
+# nDCG@10); 2.0 only on TIME split, 0.5 on none.
+ARTICLE_WEIGHT = 1.0
+ARTICLE_K1 = 1.2
+ARTICLE_B = 0.75
+
+# A word's postings: (global document numbers, term frequencies), per segment.
+Postings = Iterable[tuple[Sequence[int], Sequence[float]]]
+
+
+@dataclass(frozen=True)
+class ArticleStats:
+    """Per-article lengths (text of every paragraph, plus the headline once)."""
+
+    lengths: array  # by article number
+    average: float
+    articles: int
+
+
+def article_frequencies(
+    text: Postings, title: Postings, doc_article: Sequence[int]
+) -> dict[int, float]:
+    """A word's frequency in each article: its paragraph frequencies summed, plus its
+    frequency in the headline once (every paragraph carries the headline)."""
+    tf: dict[int, float] = {}
+    get = tf.get
+    for ids, freqs in text:
+        for d, f in zip(ids, freqs, strict=False):
+            a = doc_article[d]
+            tf[a] = get(a, 0.0) + f
+    heads: dict[int, float] = {}
+    for ids, freqs in title:
+        for d, f in zip(ids, freqs, strict=False):
+            heads[doc_article[d]] = f
+    for a, f in heads.items():
+        tf[a] = get(a, 0.0) + f
+    tf.pop(-1, None)  # article records carry no text
+    return tf
+
+
+def article_bm25(
+    frequencies: Iterable[dict[int, float]],
+    stats: ArticleStats,
+    candidates: Iterable[int],
+    k1: float = ARTICLE_K1,
+    b: float = ARTICLE_B,
+) -> dict[int, float]:
+    """BM25 of each candidate article over the query's words (one frequency dict a word)."""
+    cands = list(candidates)
+    out = dict.fromkeys(cands, 0.0)
+    n = stats.articles
+    lengths, avg = stats.lengths, stats.average
+    norm = {a: k1 * (1 - b + b * lengths[a] / avg) for a in cands}
+    for tf in frequencies:
+        df = len(tf)
+        if not df:
+            continue
+        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        c = idf * (k1 + 1)
+        for a in cands:
+            f = tf.get(a)
+            if f:
+                out[a] += c * f / (f + norm[a])
+    return out
+
+
+def combine(passage: float, article: float, weight: float | None = None) -> float:
+    """An article's ranking score from its best passage's and its own."""
+    return passage + (ARTICLE_WEIGHT if weight is None else weight) * article
+
+
+def article_scores(
+    words: Iterable[str],
+    postings: Callable[[str, str], Postings],
+    doc_article: Sequence[int],
+    stats: ArticleStats,
+    candidates: Iterable[int],
+) -> dict[int, float]:
+    """Article BM25 of the candidates for the query's words (index terms, stemmed).
+
+    A word counts in text and headline together, as it shares one IDF at
+    paragraph level.
+    """
+    freqs = [
+        article_frequencies(postings("text", w), postings("title", w), doc_article)
+        for w in sorted(set(words))
+    ]
+    return article_bm25(freqs, stats, candidates)

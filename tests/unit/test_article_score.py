@@ -1,0 +1,81 @@
+"""Article-level BM25: every paragraph of an article counts, the headline once."""
+
+from __future__ import annotations
+
+from array import array
+
+from search_app.engine.article_score import (
+    ArticleStats,
+    article_bm25,
+    article_frequencies,
+    combine,
+)
+
+# Documents 0-2 are article 0's paragraphs, 3 is an article record, 4-5 article 1's.
+DOC_ARTICLE = array("i", [0, 0, 0, -1, 1, 1])
+
+
+def test_frequencies_sum_paragraphs_and_count_the_headline_once():
+    text = [([0, 2], [2.0, 1.0]), ([4], [1.0])]
+    title = [([0, 1, 2], [1.0, 1.0, 1.0])]  # every paragraph carries its headline
+    assert article_frequencies(text, title, DOC_ARTICLE) == {0: 4.0, 1: 1.0}
+
+
+def test_a_rare_word_outweighs_a_common_one_and_length_normalises():
+    stats = ArticleStats(array("d", [100.0, 100.0, 400.0]), 200.0, 3)
+    rare = {0: 1.0}
+    common = {0: 1.0, 1: 1.0, 2: 1.0}
+    scores = article_bm25([rare], stats, [0, 1])
+    assert scores[0] > 0 and scores[1] == 0
+    both = article_bm25([common], stats, [0, 1, 2])
+    assert both[0] == both[1] > both[2]  # the longer article's word counts less
+    assert article_bm25([rare], stats, [0])[0] > article_bm25([common], stats, [0])[0]
+
+
+def test_combine_adds_the_weighted_article_score():
+    assert combine(2.0, 3.0, weight=0.5) == 3.5
+    assert combine(2.0, 3.0, weight=0.0) == 2.0
+
+
+def test_an_article_about_a_word_beats_one_that_mentions_it_once(tmp_path, monkeypatch):
+    import json
+
+    from search_app.config import Settings
+    from search_app.engine import article_score
+    from search_app.models import SearchRequest
+    from search_app.pipeline import ingest
+    from search_app.service import SearchService
+
+    filler = "Residents of the town said the council had warned them about it for many years."
+    docs = {
+        # One short paragraph with the word, in an article about something else.
+        "mention": ["Dredging resumed.", filler, filler, filler],
+        # The word in every paragraph: the article is about it (six paragraphs, as
+        # a news story has).
+        "about": [
+            "Dredging of the channel stopped a week before the storm reached the town.",
+            "Engineers blamed the dredging for the silt that blocked the harbour mouth.",
+            "The council will review dredging contracts at its meeting next month.",
+            "Fishermen asked for dredging to resume before the autumn season begins.",
+            "Dredging costs have doubled since the port was deepened in 2010.",
+            "A report on dredging methods is due to be published in the spring.",
+        ],
+    }
+    # Articles without the word, so that it is rare among articles too.
+    docs.update({f"other-{i}": [filler, "The storm passed to the north."] for i in range(8)})
+    src = tmp_path / "d.jsonl"
+    src.write_text(
+        "\n".join(
+            json.dumps({"id": k, "title": "", "text": "\n\n".join(v)}) for k, v in docs.items()
+        ),
+        encoding="utf-8",
+    )
+    ingest([str(src)], tmp_path / "ix")
+    service = SearchService(tmp_path / "ix", Settings(index=tmp_path / "ix", cache_size=0))
+    assert article_score.ARTICLE_WEIGHT > 0
+    ranked = [r.id for r in service.search(SearchRequest(q="dredging")).results]
+    assert ranked == ["about", "mention"]
+    # By the best paragraph alone, the short mention would come first.
+    monkeypatch.setattr(article_score, "ARTICLE_WEIGHT", 0.0)
+    ranked = [r.id for r in service.search(SearchRequest(q="dredging")).results]
+    assert ranked == ["mention", "about"]
