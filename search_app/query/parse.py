@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..analysis import fold, stem
 from ..models import TermInfo
@@ -31,7 +31,9 @@ def parse(text: str, syntax: Syntax, ctx: Context, max_length: int = 500) -> Par
     """Raises QueryError for a query that can't be run, with what to do about it."""
     prep = prepare_query(text, max_length)
     check_query_dates(prep.text)
-    tree = rewrite(syntax(prep.text), ctx)
+    # The typed form of each word, for passes that work on words, not stems (fuzzy).
+    typed = {stem(fold(w)): fold(w) for _, w in prep.words}
+    tree = rewrite(syntax(prep.text), replace(ctx, typed=typed))
     return Parsed(tree=tree, prepared=prep, terms=term_info(prep, tree), plan=plan(tree))
 
 

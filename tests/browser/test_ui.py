@@ -66,8 +66,15 @@ def test_timeline_bar_filters_to_its_year(page: Page, live_server):
     expect(page.locator(".filters .chip")).to_be_visible()
 
 
-def test_misspelt_query_shows_the_suggestion(page: Page, live_server):
+def test_misspelt_query_shows_results_for_the_correction(page: Page, live_server):
     page.goto(live_server.url("/search?q=embasy"))
+    expect(page.locator("#corrected")).to_have_text(
+        re.compile(r"Showing results for\s+embassy\.\s+Search instead for\s+embasy")
+    )
+    expect(page.locator("li.result").first).to_be_visible()
+    page.locator("#search-instead").click()
+    page.wait_for_url(re.compile(r"nocorrect=1"))
+    expect(page.locator("#corrected")).to_have_count(0)
     suggestion = page.locator("#suggestion")
     expect(suggestion).to_have_text("embassy")
     suggestion.click()

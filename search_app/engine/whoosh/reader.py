@@ -21,7 +21,7 @@ from whoosh.util.times import datetime_to_long
 from ...models import ArticleRef, StoredArticle
 from ...query.prepare import exact_pattern
 from ...query.rewrite import DateLimits
-from ...query.tree import Fuzzy, Node, Prefix, Wildcard
+from ...query.tree import Fuzzy, Node, Prefix, TermRange, Wildcard
 from ..base import (
     ArticleGroup,
     EngineReader,
@@ -244,7 +244,7 @@ class WhooshReader(EngineReader):
     def doc_frequency(self, field: str, term: str) -> int:
         return int(self.searcher.reader().doc_frequency(field, term))
 
-    def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]:
+    def matching_terms(self, node: Prefix | Wildcard | Fuzzy | TermRange) -> Iterator[str]:
         q = syntax.compile_tree(node)
         for btext in q._btexts(self.searcher.reader()):
             yield btext.decode("utf-8") if isinstance(btext, bytes) else btext
