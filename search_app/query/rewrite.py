@@ -138,7 +138,11 @@ def bound_expansions(q: Node, ctx: Context) -> Node:
                     ):
                         break
             found.sort(key=lambda f: (-f[0], f[1]))
-            kept = tuple(Term(node.field, t, boost=node.boost) for _, t in found[:limit])
+            top = max(found[0][0], 1) if found else 1
+            kept = tuple(
+                Term(node.field, t, boost=node.boost * _share(node, df, top))
+                for df, t in found[:limit]
+            )
             if not kept:
                 text = node.text if not isinstance(node, TermRange) else (node.start or "")
                 return Term(node.field, text, boost=node.boost)
@@ -146,6 +150,18 @@ def bound_expansions(q: Node, ctx: Context) -> Node:
         return node.apply(visit)
 
     return visit(q)
+
+
+def _share(node: Node, df: int, top: int) -> float:
+    """A prefix or wildcard expansion's weight: its frequency against the commonest one.
+
+    Scored alone, a rare completion outranks a common one on its rarity
+    (``elect*``: Electrolux before elections); weighted by frequency, the
+    common completions rank as if typed and the rare ones follow.
+    """
+    if isinstance(node, Prefix | Wildcard):
+        return df / top
+    return 1.0
 
 
 def _fuzzy_words(node: Fuzzy, ctx: Context) -> Node:
