@@ -152,15 +152,17 @@ class SearchService:
         corrected_from = None
         fixes = None
         if speller is not None and req.q:
+            # While typing (live), the last word is a prefix, not a misspelling.
+            m = _LAST_WORD.search(req.q) if req.live else None
+            head, tail = (req.q[: m.start()], req.q[m.start() :]) if m else (req.q, "")
             fixes = speller.correct_query(
-                req.q, include_known=True, deadline=time.monotonic() + SPELLING_BUDGET
+                head, include_known=True, deadline=time.monotonic() + SPELLING_BUDGET
             )
+            fixes = replace(fixes, text=fixes.text + tail)
             if not req.nocorrect and any(not c.known for c in fixes.changed):
-                auto = speller.correct_query(
-                    req.q, deadline=time.monotonic() + SPELLING_BUDGET
-                ).text
-                if auto != req.q:
-                    corrected_from, req = req.q, replace(req, q=auto)
+                auto = speller.correct_query(head, deadline=time.monotonic() + SPELLING_BUDGET)
+                if auto.text + tail != req.q:
+                    corrected_from, req = req.q, replace(req, q=auto.text + tail)
         page = self._search_locked(req, speller, started)
         suggestion = None
         if fixes is not None and page.total_articles < THIN_RESULTS and fixes.text != typed:

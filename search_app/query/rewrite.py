@@ -53,6 +53,8 @@ MAX_EDIT_DISTANCE = 2
 MAX_SLOP = 20
 # Lexicon terms looked at per expanded word, as a multiple of the terms kept.
 SCAN_FACTOR = 20
+# A query's expansions together keep at most this many words' worth of terms.
+MAX_EXPANDED_WORDS = 4
 
 DateLimits = tuple[tuple[datetime | None, datetime | None], ...]
 
@@ -120,14 +122,19 @@ def bound_expansions(q: Node, ctx: Context) -> Node:
     over surface words with the speller, then stems them: ``goverment~`` is
     government, not the neighbours of its stem "gover" (cover, rover).
     """
-    limit = ctx.max_expansion
+    # The terms of the whole query are bounded too: a query of many prefixes
+    # (``a* OR b* ... w*``) shares MAX_EXPANDED_WORDS words' worth of terms.
+    expandable = sum(1 for n in q.leaves() if isinstance(n, Prefix | Wildcard | Fuzzy | TermRange))
+    limit = max(
+        1, min(ctx.max_expansion, ctx.max_expansion * MAX_EXPANDED_WORDS // max(1, expandable))
+    )
 
     def visit(node: Node) -> Node:
         if isinstance(node, Fuzzy) and node.prefixlength > len(node.text):
             # "0~/2": a kept prefix longer than the word.
             node = replace(node, prefixlength=len(node.text))
         if isinstance(node, Fuzzy) and ctx.speller is not None and node.field in ("text", "title"):
-            return _fuzzy_words(node, ctx)
+            return _fuzzy_words(node, ctx, limit)
         if isinstance(node, Prefix | Wildcard | Fuzzy | TermRange):
             found: list[tuple[int, str]] = []
             if time.monotonic() < ctx.deadline:
@@ -164,19 +171,19 @@ def _share(node: Node, df: int, top: int) -> float:
     return 1.0
 
 
-def _fuzzy_words(node: Fuzzy, ctx: Context) -> Node:
+def _fuzzy_words(node: Fuzzy, ctx: Context, limit: int) -> Node:
     """A fuzzy word as the stems of the surface words within its edit distance."""
     assert ctx.speller is not None
     typed = ctx.typed.get(node.text, node.text)
-    words = ctx.speller.expand_fuzzy(typed, node.maxdist, ctx.max_expansion)
+    words = ctx.speller.expand_fuzzy(typed, node.maxdist, limit)
     stems: list[str] = []
     for w in words:
         st = stem(fold(w))
         if st not in stems and w[: node.prefixlength] == typed[: node.prefixlength]:
             stems.append(st)
-    if node.text not in stems:
-        stems.insert(0, node.text)
-    kept = tuple(Term(node.field, s, boost=node.boost) for s in stems[: ctx.max_expansion])
+    if not stems:  # nothing near it: the word as typed, which finds nothing or itself
+        stems.append(node.text)
+    kept = tuple(Term(node.field, s, boost=node.boost) for s in stems[:limit])
     return Or(kept) if len(kept) > 1 else kept[0]
 
 

@@ -17,6 +17,7 @@ from search_app.config import Settings
 from search_app.models import SearchRequest
 from search_app.query.rewrite import (
     MAX_EDIT_DISTANCE,
+    MAX_EXPANDED_WORDS,
     MAX_SLOP,
     Context,
     bound_expansions,
@@ -95,3 +96,9 @@ def test_article_page_with_a_wide_fuzzy_query_is_quick(service: SearchService) -
     started = time.perf_counter()
     view = service.article(first, "abcdefghijklmnopqrst~9 myanmar~9")
     assert view is not None and time.perf_counter() - started < 2.0
+
+
+def test_many_prefixes_share_one_budget_of_terms(service: SearchService) -> None:
+    q = " OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvw")
+    texts = {t for f, t in service.parse(q).tree.terms() if f == "text"}
+    assert len(texts) <= 16 * MAX_EXPANDED_WORDS

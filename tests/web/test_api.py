@@ -90,8 +90,12 @@ def test_known_words_are_not_corrected(client):
 def test_live_search_matches_the_last_word_as_a_prefix(client):
     assert client.get("/api/search?q=asyl").get_json()["total_articles"] == 0
     assert client.get("/api/search?q=asyl&live=1").get_json()["total_articles"] == 3
+    # The word being typed is a prefix, not a misspelling to correct.
+    typing = client.get("/api/search?q=myanm&live=1").get_json()
+    assert typing["corrected_from"] is None and typing["total_articles"] >= 1
     # A space after the word: it is finished, and searched as typed.
-    assert client.get("/api/search?q=asyl+&live=1").get_json()["total_articles"] == 0
+    finished = client.get("/api/search?q=asyl+&live=1&nocorrect=1").get_json()
+    assert finished["total_articles"] == 0
 
 
 def test_suggest_closes_an_open_phrase(client):
