@@ -100,6 +100,19 @@ def test_keyboard_slash_arrows_and_enter(page: Page, live_server):
     assert page.url.endswith(href)
 
 
+def test_a_half_typed_word_already_finds_articles(page: Page, live_server):
+    page.goto(live_server.url("/"))
+    page.locator("#q").press_sequentially("myanm", delay=30)
+    expect(page.locator("li.result").first).to_be_visible()
+    expect(page.locator("#corrected")).to_have_count(0)  # typing is not a misspelling
+
+
+def test_autocomplete_offers_whole_queries(page: Page, live_server):
+    page.goto(live_server.url("/"))
+    page.locator("#q").press_sequentially("seeking asy", delay=30)
+    expect(page.locator("#suggestions option").first).to_have_attribute("value", "seeking asylum")
+
+
 def test_autocomplete_offers_index_words(page: Page, live_server):
     page.goto(live_server.url("/"))
     page.locator("#q").press_sequentially("diplo", delay=30)
