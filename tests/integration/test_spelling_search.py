@@ -1,0 +1,53 @@
+"""Issue 14 spelling through the search service, on an index whose vocabulary holds a typo."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from search_app.config import Settings
+from search_app.models import SearchRequest
+from search_app.pipeline import ingest
+from search_app.service import SearchService
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    root = tmp_path_factory.mktemp("spelling")
+    docs = [
+        {"id": f"g{i}", "title": f"Budget {i}", "text": f"The government spent {i} million."}
+        for i in range(25)
+    ]
+    docs += [
+        {"id": "typo", "title": "Letters", "text": "A reader wrote that the goverment is slow."},
+        {"id": "rover", "title": "Cars", "text": "MG Rover will cover the lover of old cars."},
+    ]
+    source = root / "docs.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    index = root / "index"
+    assert ingest([str(source)], index).ok
+    return SearchService(index, Settings(index=index, cache_size=0))
+
+
+def test_a_known_but_rare_spelling_is_searched_and_offered_a_suggestion(service):
+    page = service.search(SearchRequest("goverment"))
+    assert page.corrected_from is None and page.query == "goverment"
+    assert [r.id for r in page.results] == ["typo"]
+    assert page.suggestion == "government"
+
+
+def test_the_suggestion_keeps_the_users_case(service):
+    assert service.search(SearchRequest("Goverment")).suggestion == "Government"
+
+
+def test_fuzzy_expands_surface_words_not_the_stem(service):
+    page = service.search(SearchRequest("goverment~", per_page=50))
+    ids = {r.id for r in page.results}
+    assert "rover" not in ids  # the stem "gover" is one edit from cover, lover, rover
+    assert {"typo", "g0", "g24"} <= ids
+
+
+def test_words_that_exist_and_find_enough_get_no_suggestion(service):
+    page = service.search(SearchRequest("government"))
+    assert page.total_articles == 25 and page.suggestion is None and page.corrected_from is None
