@@ -161,8 +161,9 @@ class SearchService:
             fixes = replace(fixes, text=fixes.text + tail)
             if not req.nocorrect and any(not c.known for c in fixes.changed):
                 auto = speller.correct_query(head, deadline=time.monotonic() + SPELLING_BUDGET)
-                if auto.text + tail != req.q:
-                    corrected_from, req = req.q, replace(req, q=auto.text + tail)
+                fixed = auto.text + tail
+                if fixed != req.q and len(fixed) <= self.settings.max_query_length:
+                    corrected_from, req = req.q, replace(req, q=fixed)
         page = self._search_locked(req, speller, started)
         suggestion = None
         if fixes is not None and page.total_articles < THIN_RESULTS and fixes.text != typed:
@@ -217,6 +218,8 @@ class SearchService:
     ) -> ResultPage:
         deadline = deadline_after(self.settings.search_timeout)
         text = _live_text(req.q, speller) if req.live else req.q
+        if len(text) > self.settings.max_query_length:  # completions must not make it too long
+            text = req.q
         parsed = self.parse(text, reader, deadline, speller)
         plan = parsed.plan
         low, high = date_range(req.date_from, req.date_to)

@@ -211,3 +211,9 @@ def test_impossible_dates_are_a_400_naming_the_date(client, params, named):
     resp = client.get("/api/search", query_string=params)
     assert resp.status_code == 400
     assert named in resp.get_json()["error"]["message"]
+
+
+def test_live_search_of_a_query_at_the_length_limit_is_no_error(client):
+    q = ("asylum " * 72)[:493] + "asyl"  # 497 characters: completions would pass 500
+    response = client.get("/api/search", query_string={"q": q, "live": "1"})
+    assert response.status_code == 200, response.get_json()
