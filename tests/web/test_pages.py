@@ -114,6 +114,8 @@ def test_misspelt_query_is_corrected_with_a_way_back(client):
     text = " ".join(line.get_text().split())
     assert text == "Showing results for diplomat. Search instead for diplomatt"
     assert page.select("li.result")
+    # The results' links carry the query searched, so the article page marks its words.
+    assert "q=diplomat#" in page.select_one("a.result-link")["href"]
     instead = page.select_one("#search-instead")["href"]
     assert "nocorrect=1" in instead and "q=diplomatt" in instead
     typed = soup(client.get(instead))
