@@ -253,12 +253,6 @@ class WhooshReader(EngineReader):
         for btext in self.searcher.reader().expand_prefix(field, prefix):
             yield btext.decode("utf-8") if isinstance(btext, bytes) else btext
 
-    def corrections(self, field: str, term: str, limit: int, maxdist: int) -> list[str]:
-        # Over stems: the schema keeps no separate spelling words (they halved
-        # indexing speed).
-        corrector = self.searcher.reader().corrector(field)
-        return list(corrector.suggest(term, limit=limit, maxdist=maxdist))
-
     def sample_text(self, field: str, term: str) -> str | None:
         for hit in self.searcher.search(query.Term(field, term), limit=1):
             return str(hit.get("text", ""))
