@@ -17,6 +17,7 @@ corrected query searched at once; known words that find little get a
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 import threading
@@ -40,10 +41,14 @@ from .spelling import Speller
 from .suggest import Surfaces, completions
 from .vocabulary import SpellerCache
 
+log = logging.getLogger(__name__)
+
 # Score factor for partial matches (articles without a paragraph holding every
 # word): one factor, not graded by the share of words held, which measured
 # worse (bench/RESULTS.md).
 PARTIAL_FACTOR = 0.7
+# Seconds between checks for a newer vocabulary (after an ingest).
+SPELLER_CHECK = 1.0
 # Fewer articles than this and a spelling suggestion is offered.
 THIN_RESULTS = 3
 # Spelling work per request, in seconds: past it the query is searched as typed.
@@ -92,13 +97,25 @@ class SearchService:
         self._cache: BoundedCache[Any, ResultPage] = BoundedCache(self.settings.cache_size)
         self._surfaces = Surfaces()
         self._spellers = SpellerCache(self.root)
+        self._speller: tuple[Speller | None, float] = (None, 0.0)  # and when it was checked
 
     def speller(self) -> Speller | None:
-        """The index's speller (None before its vocabulary exists); never under the search lock."""
+        """The index's speller (None before its vocabulary exists); never under the search lock.
+
+        The vocabulary's generation is read at most every SPELLER_CHECK seconds
+        (it opens the SQLite file), not on every keystroke of a live search.
+        """
+        now = time.monotonic()
+        speller, checked = self._speller
+        if checked and now - checked < SPELLER_CHECK:
+            return speller
         try:
-            return self._spellers.get()
+            speller = self._spellers.get()
         except Exception:  # a damaged vocabulary file costs spelling, never the search
-            return None
+            log.warning("no speller for %s", self.root, exc_info=True)
+            speller = None
+        self._speller = (speller, now)
+        return speller
 
     # -- readers
 

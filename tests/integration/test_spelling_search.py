@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -51,3 +52,27 @@ def test_fuzzy_expands_surface_words_not_the_stem(service):
 def test_words_that_exist_and_find_enough_get_no_suggestion(service):
     page = service.search(SearchRequest("government"))
     assert page.total_articles == 25 and page.suggestion is None and page.corrected_from is None
+
+
+def test_the_speller_follows_the_index_after_an_ingest(tmp_path):
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps({"id": "a", "title": "Rain", "text": "Rain fell."}) + "\n")
+    index = tmp_path / "index"
+    assert ingest([str(first)], index).ok
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    assert service.search(SearchRequest("zanzibarr")).corrected_from is None
+    more = tmp_path / "b.jsonl"
+    more.write_text(
+        "".join(
+            json.dumps({"id": f"z{i}", "title": "Isles", "text": f"Zanzibar port {i}."}) + "\n"
+            for i in range(3)
+        )
+    )
+    assert ingest([str(more)], index).ok
+    deadline = time.monotonic() + 20  # the speller is rebuilt in the background
+    page = service.search(SearchRequest("zanzibarr"))
+    while page.corrected_from is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page = service.search(SearchRequest("zanzibarr"))
+    assert page.corrected_from == "zanzibarr" and page.query == "zanzibar"
+    assert page.total_articles == 3
