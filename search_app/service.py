@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import present
+from .analysis import STOPWORDS, fold
 from .cache import BoundedCache
 from .config import Settings
 from .engine.base import EngineReader, Filters, SearchSpec
@@ -176,7 +177,13 @@ class SearchService:
                 head, include_known=True, deadline=time.monotonic() + SPELLING_BUDGET
             )
             fixes = replace(fixes, text=fixes.text + tail)
-            if not req.nocorrect and any(not c.known for c in fixes.changed):
+            unknown = [c for c in fixes.changed if not c.known]
+            # Never search a stopword for a word typed: "asy" is not "as" (which finds all).
+            if (
+                not req.nocorrect
+                and unknown
+                and not any(fold(c.suggestion) in STOPWORDS for c in unknown)
+            ):
                 auto = speller.correct_query(head, deadline=time.monotonic() + SPELLING_BUDGET)
                 fixed = auto.text + tail
                 if fixed != req.q and len(fixed) <= self.settings.max_query_length:

@@ -217,3 +217,8 @@ def test_live_search_of_a_query_at_the_length_limit_is_no_error(client):
     q = ("asylum " * 72)[:493] + "asyl"  # 497 characters: completions would pass 500
     response = client.get("/api/search", query_string={"q": q, "live": "1"})
     assert response.status_code == 200, response.get_json()
+
+
+def test_an_unknown_word_is_not_replaced_by_a_stopword(client):
+    data = client.get("/api/search?q=asy").get_json()
+    assert data["query"] == "asy" and data["corrected_from"] is None
