@@ -193,6 +193,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         f"{page.total_articles} articles, {page.total_paragraphs} paragraphs "
         f"({page.took_ms:.1f} ms)"
     )
+    if page.corrected_from:
+        print(f"Showing results for {page.query}. Search instead for {page.corrected_from}")
     if page.suggestion:
         print(f"Did you mean: {page.suggestion}")
     for r in page.results:

@@ -108,6 +108,8 @@ class SearchRequest:
     sources: tuple[str, ...] = ()
     date_from: str | None = None  # "2011", "2011-07" or "2011-07-13"
     date_to: str | None = None
+    nocorrect: bool = False  # search the words as typed, even those in no document
+    live: bool = False  # typed so far: the last word also matches as a prefix
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,10 @@ class ResultPage:
     terms: tuple[TermInfo, ...]
     relaxed: bool = False  # results are partial matches: not every word was found
     timed_out: bool = False  # the search hit its time limit; results may be incomplete
+    # Set when words in no document were corrected and the corrected query
+    # searched instead: ``query`` is what was searched, ``corrected_from`` what was typed.
+    query: str | None = None
+    corrected_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from .models import ArticleView, IndexStats, ResultPage
 def page_as_dict(page: ResultPage) -> dict[str, Any]:
     """The search API's JSON structure; the CLI prints the same."""
     return {
-        "query": page.request.q,
+        "query": page.query if page.query is not None else page.request.q,
+        "corrected_from": page.corrected_from,
         "total_articles": page.total_articles,
         "total_paragraphs": page.total_paragraphs,
         "page": page.page,

@@ -7,13 +7,19 @@ Flow of a search: parse the text once into our query tree and rewrite it
 (query/), hand the engine a SearchSpec (the words, the filters, the
 partial-match query to fall back on, the page, a deadline), then present
 what it returns: highlighted paragraphs, collapsed duplicates, facets and
-the timeline (present.py), and a did-you-mean for thin results (suggest.py).
+the timeline (present.py). Spelling (spelling.Speller, over the index's
+surface words, rebuilt in the background when the vocabulary changes) runs
+outside the search lock: a query word in no document is corrected and the
+corrected query searched at once; known words that find little get a
+``suggestion``.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import present
+from .analysis import STOPWORDS, fold
 from .cache import BoundedCache
 from .config import Settings
 from .engine.base import EngineReader, Filters, SearchSpec
@@ -30,13 +37,28 @@ from .engine.whoosh.reader import deadline_after
 from .models import ArticleView, IndexStats, ResultPage, SearchRequest
 from .query import Context, Parsed, QueryError, highlight_terms, parse
 from .query.dates import date_range
+from .query.pasted import is_pasted_text
 from .request import check_request
-from .suggest import Surfaces, completions, did_you_mean
+from .spelling import Speller
+from .suggest import Surfaces, completions
+from .vocabulary import SpellerCache
+
+log = logging.getLogger(__name__)
 
 # Score factor for partial matches (articles without a paragraph holding every
 # word): one factor, not graded by the share of words held, which measured
 # worse (bench/RESULTS.md).
 PARTIAL_FACTOR = 0.7
+# Seconds between checks for a newer vocabulary (after an ingest).
+SPELLER_CHECK = 1.0
+# Fewer articles than this and a spelling suggestion is offered.
+THIN_RESULTS = 3
+# Spelling work per request, in seconds: past it the query is searched as typed.
+SPELLING_BUDGET = 0.05
+# Completions of the word being typed (live=1) searched with it.
+LIVE_COMPLETIONS = 8
+# The word being typed: a plain word at the end, after a space or at the start.
+_LAST_WORD = re.compile(r"(?:^|(?<=\s))([^\W\d_]{2,24})$")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -76,6 +98,26 @@ class SearchService:
         self._reader: EngineReader | None = None
         self._cache: BoundedCache[Any, ResultPage] = BoundedCache(self.settings.cache_size)
         self._surfaces = Surfaces()
+        self._spellers = SpellerCache(self.root)
+        self._speller: tuple[Speller | None, float] = (None, 0.0)  # and when it was checked
+
+    def speller(self) -> Speller | None:
+        """The index's speller (None before its vocabulary exists); never under the search lock.
+
+        The vocabulary's generation is read at most every SPELLER_CHECK seconds
+        (it opens the SQLite file), not on every keystroke of a live search.
+        """
+        now = time.monotonic()
+        speller, checked = self._speller
+        if checked and now - checked < SPELLER_CHECK:
+            return speller
+        try:
+            speller = self._spellers.get()
+        except Exception:  # a damaged vocabulary file costs spelling, never the search
+            log.warning("no speller for %s", self.root, exc_info=True)
+            speller = None
+        self._speller = (speller, now)
+        return speller
 
     # -- readers
 
@@ -94,10 +136,11 @@ class SearchService:
         self._reader = new
         return new
 
-    @_serialized
     def warm(self) -> None:
-        """Open the reader and build its tables now, rather than in the first search."""
-        self._current().warm()
+        """Open the reader, build its tables and the speller now, not in the first search."""
+        with self._lock:
+            self._current().warm()
+        self.speller()
 
     @_serialized
     def generation(self) -> int:
@@ -114,31 +157,96 @@ class SearchService:
     def stats(self) -> IndexStats:
         return self.index.stats()
 
-    @_serialized
     def search(self, req: SearchRequest) -> ResultPage:
-        """Run a search. Raises QueryError for a request or query that can't be run."""
+        """Run a search. Raises QueryError for a request or query that can't be run.
+
+        Spelling runs between searches, not under the lock: with a word in no
+        document the corrected query is searched instead (``corrected_from``
+        says so) unless ``req.nocorrect``; a thin result gets a ``suggestion``.
+        """
         started = time.perf_counter()
         req = check_request(req, self.settings)
+        speller = self.speller()
+        typed = req.q
+        corrected_from = None
+        fixes = None
+        # A long pasted text is read as words: there are no typos to fix in it.
+        if speller is not None and req.q and not is_pasted_text(req.q):
+            # While typing (live), the last word is a prefix, not a misspelling.
+            m = _LAST_WORD.search(req.q) if req.live else None
+            head, tail = (req.q[: m.start()], req.q[m.start() :]) if m else (req.q, "")
+            fixes = speller.correct_query(
+                head, include_known=True, deadline=time.monotonic() + SPELLING_BUDGET
+            )
+            fixes = replace(fixes, text=fixes.text + tail)
+            unknown = [c for c in fixes.changed if not c.known]
+            # Never search a stopword for a word typed: "asy" is not "as" (which finds all).
+            if (
+                not req.nocorrect
+                and unknown
+                and not any(fold(c.suggestion) in STOPWORDS for c in unknown)
+            ):
+                auto = speller.correct_query(head, deadline=time.monotonic() + SPELLING_BUDGET)
+                fixed = auto.text + tail
+                if fixed != req.q and len(fixed) <= self.settings.max_query_length:
+                    corrected_from, req = req.q, replace(req, q=fixed)
+        page = self._search_locked(req, speller, started)
+        suggestion = None
+        if fixes is not None and page.total_articles < THIN_RESULTS and fixes.text != typed:
+            if fixes.text != req.q:
+                suggestion = fixes.text
+        return replace(
+            page,
+            query=req.q,
+            corrected_from=corrected_from,
+            suggestion=suggestion,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    @_serialized
+    def _search_locked(
+        self, req: SearchRequest, speller: Speller | None, started: float
+    ) -> ResultPage:
         reader = self._current()
         key = (reader.generation, req)
         cached = self._cache.get(key)
         if cached is not None:
-            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
-        page = self._search(reader, req, started)
+            return cached
+        page = self._search(reader, req, started, speller)
         if not page.timed_out:  # an incomplete page must not be served again as if whole
             self._cache.put(key, page)
         return page
 
     @_serialized
-    def parse(self, text: str, reader: EngineReader | None = None) -> Parsed:
+    def parse(
+        self,
+        text: str,
+        reader: EngineReader | None = None,
+        deadline: float | None = None,
+        speller: Speller | None = None,
+    ) -> Parsed:
         """The query tree for ``text``, what was typed, and how each word was understood."""
         reader = reader or self._current()
-        ctx = Context(vocabulary=reader, max_expansion=self.settings.max_expansion)
+        ctx = Context(
+            vocabulary=reader,
+            max_expansion=self.settings.max_expansion,
+            deadline=deadline if deadline is not None else math.inf,
+            speller=speller,
+        )
         return parse(text, reader.parse, ctx, self.settings.max_query_length, reader)
 
-    def _search(self, reader: EngineReader, req: SearchRequest, started: float) -> ResultPage:
+    def _search(
+        self,
+        reader: EngineReader,
+        req: SearchRequest,
+        started: float,
+        speller: Speller | None = None,
+    ) -> ResultPage:
         deadline = deadline_after(self.settings.search_timeout)
-        parsed = self.parse(req.q, reader)
+        text = _live_text(req.q, speller) if req.live else req.q
+        if len(text) > self.settings.max_query_length:  # completions must not make it too long
+            text = req.q
+        parsed = self.parse(text, reader, deadline, speller)
         plan = parsed.plan
         low, high = date_range(req.date_from, req.date_to)
         req_dates = ((low, high),) if (low or high) else ()
@@ -159,9 +267,6 @@ class SearchService:
         hits = reader.search(spec)
         results = present.results(reader, hits, highlight_terms(plan.query))
         facets, timeline, unit = present.facets(hits, req)
-        suggestion = None
-        if hits.total_articles < 3 and not parsed.prepared.plain:  # pasted text: no typos to fix
-            suggestion = did_you_mean(reader, self._surfaces, req.q)
         return ResultPage(
             request=req,
             total_articles=hits.total_articles,
@@ -174,21 +279,36 @@ class SearchService:
             facets=facets,
             timeline=timeline,
             timeline_unit=unit,
-            suggestion=suggestion,
+            suggestion=None,
             parsed_query=reader.describe(parsed.tree),
             terms=parsed.terms,
             relaxed=hits.relaxed,
             timed_out=hits.timed_out,
         )
 
-    @_serialized
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Index words that start with ``prefix``, most common first (autocomplete)."""
-        return completions(self._current(), self._surfaces, prefix, limit)
+        """Whole queries completing ``prefix``, most useful first (autocomplete).
 
-    @_serialized
+        From the speller's words and two-word phrases ("prime min" -> "prime
+        minister"); before the index has a vocabulary, from its stemmed lexicon.
+        """
+        speller = self.speller()
+        if speller is not None:
+            return speller.suggest_queries(
+                prefix, limit, deadline=time.monotonic() + SPELLING_BUDGET
+            )
+        with self._lock:
+            return completions(self._current(), self._surfaces, prefix, limit)
+
     def article(self, article_id: str, q: str | None = None) -> ArticleView | None:
         """An article for its page, with the query's terms marked in every paragraph."""
+        speller = self.speller()
+        with self._lock:
+            return self._article(article_id, q, speller)
+
+    def _article(
+        self, article_id: str, q: str | None, speller: Speller | None
+    ) -> ArticleView | None:
         reader = self._current()
         stored = reader.article(article_id)
         if stored is None:
@@ -196,14 +316,31 @@ class SearchService:
         stems: frozenset[str] = frozenset()
         positions: tuple[int, ...] = ()
         if q and q.strip():
+            deadline = deadline_after(self.settings.search_timeout)
             try:
-                parsed: Parsed | None = self.parse(q, reader)
+                parsed: Parsed | None = self.parse(q, reader, deadline, speller)
             except QueryError:
                 parsed = None
             if parsed is not None:
                 stems = highlight_terms(parsed.tree)
-                deadline = deadline_after(self.settings.search_timeout)
                 positions = reader.matching_positions(
                     article_id, parsed.plan.query, parsed.plan.dates, deadline
                 )
         return present.article_view(stored, stems, positions)
+
+
+def _live_text(q: str, speller: Speller | None) -> str:
+    """``q`` with its last word, still being typed, ORed with its commonest completions.
+
+    "myanm" searches (myanm OR myanmar): the completions are surface words
+    (the speller's, bounded, most frequent first), analysed like typed words.
+    Anything but a plain last word outside a quote is searched as typed.
+    """
+    m = _LAST_WORD.search(q)
+    if speller is None or m is None or q.count('"') % 2 or q[: m.start()].rstrip().endswith(":"):
+        return q
+    word = m.group(1)
+    options = [w for w in speller.complete(word, LIVE_COMPLETIONS) if w != word.lower()]
+    if not options:
+        return q
+    return q[: m.start()] + "(" + " OR ".join([word, *options]) + ")"

@@ -1,17 +1,17 @@
-"""Did-you-mean and completions, from the engine's vocabulary.
+"""Completions from the engine's stemmed lexicon, before an index has a vocabulary.
 
-The index holds stems ("diplomaci"), so both read the stemmed lexicon and
-show each stem as people write it: the folded word from a paragraph that
-holds it (a "surface"), remembered per service.
+spelling.Speller (over vocabulary.sqlite) does corrections and completions
+once the vocabulary exists; an older index gets its vocabulary on reindex and
+until then completes from here. The index holds stems ("diplomaci"), so each
+is shown as people write it: the folded word from a paragraph that holds it
+(a "surface"), remembered per service.
 """
 
 from __future__ import annotations
 
-import re
-
-from .analysis import fold, stem, token_spans
+from .analysis import fold, token_spans
 from .engine.base import EngineReader
-from .query.prepare import OPERATORS, WORD_RE
+from .query.prepare import WORD_RE
 
 MAX_SURFACES = 50_000  # words remembered before the memory is cleared
 
@@ -36,29 +36,6 @@ class Surfaces:
             self._words.clear()
         self._words[term] = word
         return word or None
-
-
-def did_you_mean(reader: EngineReader, surfaces: Surfaces, text: str) -> str | None:
-    """The query with unknown words replaced by the closest indexed words."""
-    changed = False
-
-    def fix(m: re.Match[str]) -> str:
-        nonlocal changed
-        word = m.group()
-        if word in OPERATORS or len(word) < 3 or not word.isalpha():
-            return word
-        st = stem(fold(word))
-        if reader.doc_frequency("text", st) or reader.doc_frequency("title", st):
-            return word
-        for option in reader.corrections("text", st, limit=3, maxdist=2):
-            surface = surfaces.get(reader, option)
-            if surface:
-                changed = True
-                return surface
-        return word
-
-    fixed = re.sub(r"(?<![:\w])\w+(?![:\w])", fix, text)
-    return fixed if changed and fixed != text else None
 
 
 def completions(reader: EngineReader, surfaces: Surfaces, prefix: str, limit: int = 8) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..models import ArticleRef, IndexStats, StoredArticle
 from ..query.rewrite import DateLimits
-from ..query.tree import Fuzzy, Node, Prefix, Wildcard
+from ..query.tree import Fuzzy, Node, Prefix, TermRange, Wildcard
 
 
 class Expired(Exception):
@@ -135,15 +135,11 @@ class EngineReader(ABC):
     def doc_frequency(self, field: str, term: str) -> int: ...
 
     @abstractmethod
-    def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]: ...
+    def matching_terms(self, node: Prefix | Wildcard | Fuzzy | TermRange) -> Iterator[str]: ...
 
     @abstractmethod
     def terms_from(self, field: str, prefix: str) -> Iterator[str]:
         """Index terms starting with ``prefix``, in lexicon order."""
-
-    @abstractmethod
-    def corrections(self, field: str, term: str, limit: int, maxdist: int) -> list[str]:
-        """Index terms within ``maxdist`` edits of ``term``, best first."""
 
     @abstractmethod
     def sample_text(self, field: str, term: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..analysis import fold, stem
 from ..models import TermInfo
@@ -42,7 +42,9 @@ def parse(
     """
     prep = prepare_query(text, max_length, idf_weights(counts) if counts is not None else None)
     check_query_dates(prep.text)
-    tree = rewrite(syntax(prep.text), ctx)
+    # The typed form of each word, for passes that work on words, not stems (fuzzy).
+    typed = {stem(fold(w)): fold(w) for _, w in prep.words}
+    tree = rewrite(syntax(prep.text), replace(ctx, typed=typed))
     return Parsed(tree=tree, prepared=prep, terms=term_info(prep, tree), plan=plan(tree))
 
 

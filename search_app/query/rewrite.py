@@ -9,8 +9,10 @@ query that counts an article's own matching paragraphs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -29,6 +31,7 @@ from .tree import (
     Phrase,
     Prefix,
     Term,
+    TermRange,
     Wildcard,
 )
 
@@ -41,6 +44,17 @@ STOP_STEMS = frozenset(stem(fold(w)) for w in STOPWORDS - CONTRACTION_ENDS)
 # A date range only filters: scored (almost) zero, so it cannot outweigh the
 # words in an OR, yet above zero, so a lone date query still matches.
 QUIET_BOOST = 1e-6
+# Caps on what one query word may ask for (issue 18): an edit distance past 2
+# matches most of a lexicon and is no typo any more; a slop past 20 words is no
+# longer a phrase but "both words in the paragraph", at the cost of comparing
+# every pair of positions. Larger values are clamped, and the clamped query is
+# what "parsed as" shows.
+MAX_EDIT_DISTANCE = 2
+MAX_SLOP = 20
+# Lexicon terms looked at per expanded word, as a multiple of the terms kept.
+SCAN_FACTOR = 20
+# A query's expansions together keep at most this many words' worth of terms.
+MAX_EXPANDED_WORDS = 4
 
 DateLimits = tuple[tuple[datetime | None, datetime | None], ...]
 
@@ -48,17 +62,37 @@ DateLimits = tuple[tuple[datetime | None, datetime | None], ...]
 class Vocabulary(Protocol):
     """What the expansion pass asks the engine: the index terms a pattern stands for."""
 
-    def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]:
+    def matching_terms(self, node: Prefix | Wildcard | Fuzzy | TermRange) -> Iterator[str]:
         """The node's matching index terms, in the engine's lexicon order."""
         ...
 
     def doc_frequency(self, field: str, term: str) -> int: ...
 
 
+class FuzzyWords(Protocol):
+    """Surface words within an edit distance (spelling.Speller): fuzzy on words, not stems."""
+
+    def expand_fuzzy(self, word: str, max_distance: int = 1, limit: int = 50) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Context:
     vocabulary: Vocabulary
     max_expansion: int  # index terms kept per prefix, wildcard or fuzzy word
+    # time.monotonic() after which expansion keeps what it has found so far
+    deadline: float = math.inf
+    speller: FuzzyWords | None = None
+    # stem -> the word as typed (folded), for fuzzy words: "gover" -> "goverment"
+    typed: Mapping[str, str] = field(default_factory=dict)
+
+
+def cap_work(q: Node, ctx: Context | None = None) -> Node:
+    """Clamp edit distances to MAX_EDIT_DISTANCE and phrase slop to MAX_SLOP."""
+    if isinstance(q, Fuzzy) and q.maxdist > MAX_EDIT_DISTANCE:
+        return replace(q, maxdist=MAX_EDIT_DISTANCE)
+    if isinstance(q, Phrase) and q.slop > MAX_SLOP:
+        return replace(q, slop=MAX_SLOP)
+    return q.apply(cap_work)
 
 
 # ---------------------------------------------------------------- the passes
@@ -79,32 +113,78 @@ def quiet_dates(q: Node, ctx: Context | None = None) -> Node:
 
 
 def bound_expansions(q: Node, ctx: Context) -> Node:
-    """Replace prefix, wildcard and fuzzy words by their most frequent index terms.
+    """Replace prefix, wildcard, fuzzy and range words by their most frequent index terms.
 
-    A prefix like ``a*`` stands for tens of thousands of terms; the most
-    frequent ``max_expansion`` of them (from the first ``20 x`` that many
-    the lexicon lists) bound the cost of the query.
+    A prefix like ``a*`` or a range like ``[a TO z]`` stands for tens of
+    thousands of terms; the most frequent ``max_expansion`` of them (from the
+    first SCAN_FACTOR x that many the lexicon lists, and none after the
+    deadline) bound the cost of the query. A fuzzy word of the text expands
+    over surface words with the speller, then stems them: ``goverment~`` is
+    government, not the neighbours of its stem "gover" (cover, rover).
     """
-    limit = ctx.max_expansion
+    # The terms of the whole query are bounded too: a query of many prefixes
+    # (``a* OR b* ... w*``) shares MAX_EXPANDED_WORDS words' worth of terms.
+    expandable = sum(1 for n in q.leaves() if isinstance(n, Prefix | Wildcard | Fuzzy | TermRange))
+    limit = max(
+        1, min(ctx.max_expansion, ctx.max_expansion * MAX_EXPANDED_WORDS // max(1, expandable))
+    )
 
     def visit(node: Node) -> Node:
         if isinstance(node, Fuzzy) and node.prefixlength > len(node.text):
             # "0~/2": a kept prefix longer than the word.
             node = replace(node, prefixlength=len(node.text))
-        if isinstance(node, Prefix | Wildcard | Fuzzy):
+        if isinstance(node, Fuzzy) and ctx.speller is not None and node.field in ("text", "title"):
+            return _fuzzy_words(node, ctx, limit)
+        if isinstance(node, Prefix | Wildcard | Fuzzy | TermRange):
             found: list[tuple[int, str]] = []
-            for text in ctx.vocabulary.matching_terms(node):
-                found.append((ctx.vocabulary.doc_frequency(node.field, text), text))
-                if len(found) >= limit * 20:
-                    break
-            found.sort(reverse=True)
-            kept = tuple(Term(node.field, t, boost=node.boost) for _, t in found[:limit])
+            if time.monotonic() < ctx.deadline:
+                for i, text in enumerate(ctx.vocabulary.matching_terms(node)):
+                    found.append((ctx.vocabulary.doc_frequency(node.field, text), text))
+                    if len(found) >= limit * SCAN_FACTOR or (
+                        i % 64 == 63 and time.monotonic() >= ctx.deadline
+                    ):
+                        break
+            found.sort(key=lambda f: (-f[0], f[1]))
+            top = max(found[0][0], 1) if found else 1
+            kept = tuple(
+                Term(node.field, t, boost=node.boost * _share(node, df, top))
+                for df, t in found[:limit]
+            )
             if not kept:
-                return Term(node.field, node.text, boost=node.boost)
+                text = node.text if not isinstance(node, TermRange) else (node.start or "")
+                return Term(node.field, text, boost=node.boost)
             return Or(kept) if len(kept) > 1 else kept[0]
         return node.apply(visit)
 
     return visit(q)
+
+
+def _share(node: Node, df: int, top: int) -> float:
+    """A prefix or wildcard expansion's weight: its frequency against the commonest one.
+
+    Scored alone, a rare completion outranks a common one on its rarity
+    (``elect*``: Electrolux before elections); weighted by frequency, the
+    common completions rank as if typed and the rare ones follow.
+    """
+    if isinstance(node, Prefix | Wildcard):
+        return df / top
+    return 1.0
+
+
+def _fuzzy_words(node: Fuzzy, ctx: Context, limit: int) -> Node:
+    """A fuzzy word as the stems of the surface words within its edit distance."""
+    assert ctx.speller is not None
+    typed = ctx.typed.get(node.text, node.text)
+    words = ctx.speller.expand_fuzzy(typed, node.maxdist, limit)
+    stems: list[str] = []
+    for w in words:
+        st = stem(fold(w))
+        if st not in stems and w[: node.prefixlength] == typed[: node.prefixlength]:
+            stems.append(st)
+    if not stems:  # nothing near it: the word as typed, which finds nothing or itself
+        stems.append(node.text)
+    kept = tuple(Term(node.field, s, boost=node.boost) for s in stems[:limit])
+    return Or(kept) if len(kept) > 1 else kept[0]
 
 
 def drop_stopwords(q: Node, ctx: Context | None = None) -> Node:
@@ -154,6 +234,7 @@ def proximity(q: Node, ctx: Context | None = None) -> Node:
 PASSES: list[tuple[str, Callable[..., Node]]] = [
     ("source prefixes", source_prefixes),
     ("quiet date ranges", quiet_dates),
+    ("work caps", cap_work),
     ("expansion bounds", bound_expansions),
     ("stopwords", drop_stopwords),
     ("words required", require_words),

@@ -81,6 +81,16 @@ def openapi_spec() -> dict[str, Any]:
                         ),
                         _q("from", "Published on or after (YYYY, YYYY-MM or YYYY-MM-DD)", _DATE),
                         _q("to", "Published on or before (YYYY, YYYY-MM or YYYY-MM-DD)", _DATE),
+                        _q(
+                            "nocorrect",
+                            "1: search the words as typed, without spelling correction",
+                            {"enum": ["1"]},
+                        ),
+                        _q(
+                            "live",
+                            "1: the last word is still being typed and also matches as a prefix",
+                            {"enum": ["1"]},
+                        ),
                     ],
                     "responses": {
                         "200": {
@@ -235,6 +245,7 @@ def openapi_spec() -> dict[str, Any]:
                         },
                         "facets": {"type": "object"},
                         "timeline": {"type": "object"},
+                        "corrected_from": {"type": ["string", "null"]},
                         "suggestion": {"type": ["string", "null"]},
                         "parsed_query": {"type": "string"},
                         "terms": {"type": "array"},

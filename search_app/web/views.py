@@ -89,7 +89,8 @@ def search() -> Any:
         return _search_error(q, err.message, err.position, fragment)
     context = {
         "q": req.q,
-        "req": req,
+        # A corrected search's links (pages, facets, sorts) refine what was searched.
+        "req": page.request if page else req,
         "page": page,
         "paging": _paging(page) if page else [],
         "search_url": search_url,

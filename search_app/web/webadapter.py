@@ -8,6 +8,7 @@ raise ApiError(400) naming the parameter; the checks themselves are
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,8 +20,11 @@ from .errors import ApiError
 
 def search_request(args: Any, settings: Settings, require_q: bool = True) -> SearchRequest:
     """Read q, page, per_page, sort, source (repeatable), from and to from ``args``."""
+    q = args.get("q")
+    # Live: the last word is still being typed unless a space follows it (q is trimmed later).
+    live = args.get("live") == "1" and bool(q) and not q[-1:].isspace()
     try:
-        return build_request(
+        req = build_request(
             settings,
             args.get("q"),
             page=args.get("page"),
@@ -31,6 +35,7 @@ def search_request(args: Any, settings: Settings, require_q: bool = True) -> Sea
             date_to=args.get("to"),
             require_q=require_q,
         )
+        return replace(req, nocorrect=args.get("nocorrect") == "1", live=live)
     except RequestError as err:
         code = "missing_query" if err.param == "q" else None
         raise ApiError(400, err.message, code) from None

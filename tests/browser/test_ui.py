@@ -66,8 +66,15 @@ def test_timeline_bar_filters_to_its_year(page: Page, live_server):
     expect(page.locator(".filters .chip")).to_be_visible()
 
 
-def test_misspelt_query_shows_the_suggestion(page: Page, live_server):
+def test_misspelt_query_shows_results_for_the_correction(page: Page, live_server):
     page.goto(live_server.url("/search?q=embasy"))
+    expect(page.locator("#corrected")).to_have_text(
+        re.compile(r"Showing results for\s+embassy\.\s+Search instead for\s+embasy")
+    )
+    expect(page.locator("li.result").first).to_be_visible()
+    page.locator("#search-instead").click()
+    page.wait_for_url(re.compile(r"nocorrect=1"))
+    expect(page.locator("#corrected")).to_have_count(0)
     suggestion = page.locator("#suggestion")
     expect(suggestion).to_have_text("embassy")
     suggestion.click()
@@ -91,6 +98,19 @@ def test_keyboard_slash_arrows_and_enter(page: Page, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/articles/"))
     assert page.url.endswith(href)
+
+
+def test_a_half_typed_word_already_finds_articles(page: Page, live_server):
+    page.goto(live_server.url("/"))
+    page.locator("#q").press_sequentially("myanm", delay=30)
+    expect(page.locator("li.result").first).to_be_visible()
+    expect(page.locator("#corrected")).to_have_count(0)  # typing is not a misspelling
+
+
+def test_autocomplete_offers_whole_queries(page: Page, live_server):
+    page.goto(live_server.url("/"))
+    page.locator("#q").press_sequentially("seeking asy", delay=30)
+    expect(page.locator("#suggestions option").first).to_have_attribute("value", "seeking asylum")
 
 
 def test_autocomplete_offers_index_words(page: Page, live_server):

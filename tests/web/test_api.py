@@ -67,8 +67,40 @@ def test_query_field_filters_and_fuzzy_and_prefix(client):
     assert client.get("/api/search?q=date:2011 asylum").get_json()["total_articles"] == 1
 
 
-def test_suggestion_for_a_misspelling(client):
-    assert client.get("/api/search?q=embasy").get_json()["suggestion"] == "embassy"
+def test_a_word_in_no_document_is_corrected_and_searched_at_once(client):
+    data = client.get("/api/search?q=embasy").get_json()
+    assert data["query"] == "embassy" and data["corrected_from"] == "embasy"
+    assert data["total_articles"] >= 1 and data["suggestion"] is None
+    # The user's case is kept.
+    assert client.get("/api/search?q=Embasy").get_json()["query"] == "Embassy"
+
+
+def test_nocorrect_searches_as_typed_and_offers_the_suggestion(client):
+    data = client.get("/api/search?q=embasy&nocorrect=1").get_json()
+    assert data["query"] == "embasy" and data["corrected_from"] is None
+    assert data["total_articles"] == 0 and data["suggestion"] == "embassy"
+
+
+def test_known_words_are_not_corrected(client):
+    data = client.get("/api/search?q=asylum").get_json()
+    assert data["query"] == "asylum" and data["corrected_from"] is None
+    assert data["suggestion"] is None
+
+
+def test_live_search_matches_the_last_word_as_a_prefix(client):
+    assert client.get("/api/search?q=asyl").get_json()["total_articles"] == 0
+    assert client.get("/api/search?q=asyl&live=1").get_json()["total_articles"] == 3
+    # The word being typed is a prefix, not a misspelling to correct.
+    typing = client.get("/api/search?q=myanm&live=1").get_json()
+    assert typing["corrected_from"] is None and typing["total_articles"] >= 1
+    # A space after the word: it is finished, and searched as typed.
+    finished = client.get("/api/search?q=asyl+&live=1&nocorrect=1").get_json()
+    assert finished["total_articles"] == 0
+
+
+def test_suggest_closes_an_open_phrase(client):
+    data = client.get('/api/suggest?q="seeking asy').get_json()
+    assert data["suggestions"][0] == '"seeking asylum"'
 
 
 def test_suggest_autocompletes_from_the_index_vocabulary(client):
@@ -179,3 +211,14 @@ def test_impossible_dates_are_a_400_naming_the_date(client, params, named):
     resp = client.get("/api/search", query_string=params)
     assert resp.status_code == 400
     assert named in resp.get_json()["error"]["message"]
+
+
+def test_live_search_of_a_query_at_the_length_limit_is_no_error(client):
+    q = ("asylum " * 72)[:493] + "asyl"  # 497 characters: completions would pass 500
+    response = client.get("/api/search", query_string={"q": q, "live": "1"})
+    assert response.status_code == 200, response.get_json()
+
+
+def test_an_unknown_word_is_not_replaced_by_a_stopword(client):
+    data = client.get("/api/search?q=asy").get_json()
+    assert data["query"] == "asy" and data["corrected_from"] is None

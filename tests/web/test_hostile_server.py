@@ -10,13 +10,15 @@ import socket
 import statistics
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TOKEN, LiveServer
+from search_app.pipeline import ingest
+from tests.conftest import DATA, SEEDS, TOKEN, WIRE, LiveServer
 
 CHANNEL_TIMEOUT = 2
 UPLOAD_CAP = 100_000
@@ -238,3 +240,98 @@ def test_the_service_stays_responsive_under_hostile_clients(server):
     assert len(latencies) >= 20
     p95 = statistics.quantiles(latencies, n=20)[-1]
     assert p95 < 1.0, f"p95 {p95:.3f} s over {len(latencies)} searches"
+
+
+@pytest.fixture(scope="module")
+def news_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The seeds, the wire stories and 194 BBC stories: enough words for expansion to cost."""
+    root = tmp_path_factory.mktemp("news")
+    report = ingest([str(SEEDS), str(WIRE), str(DATA / "bbc-slice.jsonl.gz")], root / "index")
+    assert report.ok, report.as_dict()
+    srv = LiveServer(root / "index", env={"SEARCH_APP_RATE_LIMIT": "0"})
+    yield srv
+    srv.stop()
+
+
+def _made_up(i: int, n: int = 1) -> str:
+    """Deterministic words no index holds, different for each i (the result cache misses)."""
+    letters = "bcdfghjklmnpqrstvwxz"
+    return " ".join(
+        "".join(letters[(i * 7 + k * 3 + j * 11) % 20] for j in range(5)) + "q" for k in range(n)
+    )
+
+
+def hostile_queries(i: int, article_id: str) -> list[str]:
+    """One worst case of each family of issue 18 items 1 and 2, varied by i."""
+    tail = _made_up(i)
+    return [
+        "/api/search?q=" + urllib.request.quote(_made_up(i, 70)),  # unknown words (500 chars)
+        "/api/search?q=" + urllib.request.quote(f"abcdefghijklmnopqrs{tail}~9"),
+        "/api/search?q="
+        + urllib.request.quote(" OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvw"))
+        + urllib.request.quote(f" -{tail}"),
+        "/api/search?q=" + urllib.request.quote(f"text:[a TO z{tail}]"),
+        "/api/search?q=" + urllib.request.quote(f'"oil price"~{100000 + i}'),
+        f"/articles/{article_id}?q=" + urllib.request.quote(f"abcdefghijklmnopqrs{tail}~9"),
+    ]
+
+
+def test_the_service_stays_responsive_under_hostile_queries(news_server):
+    """4 clients search while one client sends the worst query of each family in turn
+    (made-up words x70, ~9 fuzzy, a* OR ... w*, text:[a TO z], huge slop, an article page
+    with a ~9 query): their p95 stays under 1 s, and every hostile query is answered."""
+    with urllib.request.urlopen(news_server.url("/api/search?q=election"), timeout=10) as r:
+        article_id = json.load(r)["results"][0]["id"]
+    stop = threading.Event()
+    latencies: list[float] = []
+    errors: list[str] = []
+    hostile: list[tuple[str, int, float]] = []
+    words = ["election", "asylum", "government", '"prime minister"', "embassy", "labour"]
+
+    def client(n: int) -> None:
+        i = 0
+        while not stop.is_set() and i < 500:
+            q = urllib.request.quote(words[(n + i) % len(words)])
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(news_server.url(f"/api/search?q={q}"), timeout=10) as r:
+                    r.read()
+            except Exception as exc:  # noqa: BLE001 - every failure is counted
+                errors.append(repr(exc))
+            latencies.append(time.monotonic() - started)
+            i += 1
+            time.sleep(0.05)
+
+    def attacker() -> None:
+        i = 0
+        while not stop.is_set() and i < 50:
+            for path in hostile_queries(i, article_id):
+                if stop.is_set():
+                    break
+                started = time.monotonic()
+                try:
+                    with urllib.request.urlopen(news_server.url(path), timeout=30) as r:
+                        r.read()
+                        status = r.status
+                except urllib.error.HTTPError as exc:
+                    status = exc.code
+                hostile.append((path, status, time.monotonic() - started))
+            i += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    threads.append(threading.Thread(target=attacker))
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(8)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert not errors, errors[:3]
+    assert len(latencies) >= 20 and len(hostile) >= 6
+    assert all(status == 200 for _, status, _ in hostile), [h for h in hostile if h[1] != 200]
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    assert p95 < 1.0, f"p95 {p95:.3f} s over {len(latencies)} searches"
+    slowest = max(hostile, key=lambda h: h[2])
+    assert slowest[2] < 2.0, slowest

@@ -107,10 +107,21 @@ def test_pagination_links_and_pages(client):
     assert second.select_one('.pages [aria-current="page"]').get_text() == "2"
 
 
-def test_misspelt_query_suggests_a_correction(client):
+def test_misspelt_query_is_corrected_with_a_way_back(client):
     page = soup(client.get("/search?q=diplomatt"))
-    suggestion = page.select_one("#suggestion")
-    assert suggestion is not None and "diplomat" in suggestion.get_text()
+    line = page.select_one("#corrected")
+    assert line is not None
+    text = " ".join(line.get_text().split())
+    assert text == "Showing results for diplomat. Search instead for diplomatt"
+    assert page.select("li.result")
+    # The results' links carry the query searched, so the article page marks its words.
+    assert "q=diplomat#" in page.select_one("a.result-link")["href"]
+    instead = page.select_one("#search-instead")["href"]
+    assert "nocorrect=1" in instead and "q=diplomatt" in instead
+    typed = soup(client.get(instead))
+    assert typed.select_one("#corrected") is None and not typed.select("li.result")
+    suggestion = typed.select_one("#suggestion")
+    assert suggestion is not None and suggestion.get_text() == "diplomat"
 
 
 def test_empty_result_page_offers_help(client):

@@ -22,7 +22,7 @@ from ...models import ArticleRef, StoredArticle
 from ...query import highlight_terms
 from ...query.prepare import exact_pattern
 from ...query.rewrite import DateLimits
-from ...query.tree import Fuzzy, Node, Prefix, Wildcard
+from ...query.tree import Fuzzy, Node, Prefix, TermRange, Wildcard
 from ..base import (
     ArticleGroup,
     EngineReader,
@@ -247,7 +247,7 @@ class WhooshReader(EngineReader):
     def doc_frequency(self, field: str, term: str) -> int:
         return int(self.searcher.reader().doc_frequency(field, term))
 
-    def matching_terms(self, node: Prefix | Wildcard | Fuzzy) -> Iterator[str]:
+    def matching_terms(self, node: Prefix | Wildcard | Fuzzy | TermRange) -> Iterator[str]:
         q = syntax.compile_tree(node)
         for btext in q._btexts(self.searcher.reader()):
             yield btext.decode("utf-8") if isinstance(btext, bytes) else btext
@@ -255,12 +255,6 @@ class WhooshReader(EngineReader):
     def terms_from(self, field: str, prefix: str) -> Iterator[str]:
         for btext in self.searcher.reader().expand_prefix(field, prefix):
             yield btext.decode("utf-8") if isinstance(btext, bytes) else btext
-
-    def corrections(self, field: str, term: str, limit: int, maxdist: int) -> list[str]:
-        # Over stems: the schema keeps no separate spelling words (they halved
-        # indexing speed).
-        corrector = self.searcher.reader().corrector(field)
-        return list(corrector.suggest(term, limit=limit, maxdist=maxdist))
 
     def sample_text(self, field: str, term: str) -> str | None:
         for hit in self.searcher.search(query.Term(field, term), limit=1):

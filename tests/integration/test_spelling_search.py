@@ -1,0 +1,78 @@
+"""Issue 14 spelling through the search service, on an index whose vocabulary holds a typo."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from search_app.config import Settings
+from search_app.models import SearchRequest
+from search_app.pipeline import ingest
+from search_app.service import SearchService
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    root = tmp_path_factory.mktemp("spelling")
+    docs = [
+        {"id": f"g{i}", "title": f"Budget {i}", "text": f"The government spent {i} million."}
+        for i in range(25)
+    ]
+    docs += [
+        {"id": "typo", "title": "Letters", "text": "A reader wrote that the goverment is slow."},
+        {"id": "rover", "title": "Cars", "text": "MG Rover will cover the lover of old cars."},
+    ]
+    source = root / "docs.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    index = root / "index"
+    assert ingest([str(source)], index).ok
+    return SearchService(index, Settings(index=index, cache_size=0))
+
+
+def test_a_known_but_rare_spelling_is_searched_and_offered_a_suggestion(service):
+    page = service.search(SearchRequest("goverment"))
+    assert page.corrected_from is None and page.query == "goverment"
+    assert [r.id for r in page.results] == ["typo"]
+    assert page.suggestion == "government"
+
+
+def test_the_suggestion_keeps_the_users_case(service):
+    assert service.search(SearchRequest("Goverment")).suggestion == "Government"
+
+
+def test_fuzzy_expands_surface_words_not_the_stem(service):
+    page = service.search(SearchRequest("goverment~", per_page=50))
+    ids = {r.id for r in page.results}
+    assert "rover" not in ids  # the stem "gover" is one edit from cover, lover, rover
+    assert {"typo", "g0", "g24"} <= ids
+
+
+def test_words_that_exist_and_find_enough_get_no_suggestion(service):
+    page = service.search(SearchRequest("government"))
+    assert page.total_articles == 25 and page.suggestion is None and page.corrected_from is None
+
+
+def test_the_speller_follows_the_index_after_an_ingest(tmp_path):
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps({"id": "a", "title": "Rain", "text": "Rain fell."}) + "\n")
+    index = tmp_path / "index"
+    assert ingest([str(first)], index).ok
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    assert service.search(SearchRequest("zanzibarr")).corrected_from is None
+    more = tmp_path / "b.jsonl"
+    more.write_text(
+        "".join(
+            json.dumps({"id": f"z{i}", "title": "Isles", "text": f"Zanzibar port {i}."}) + "\n"
+            for i in range(3)
+        )
+    )
+    assert ingest([str(more)], index).ok
+    deadline = time.monotonic() + 20  # the speller is rebuilt in the background
+    page = service.search(SearchRequest("zanzibarr"))
+    while page.corrected_from is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page = service.search(SearchRequest("zanzibarr"))
+    assert page.corrected_from == "zanzibarr" and page.query == "zanzibar"
+    assert page.total_articles == 3
