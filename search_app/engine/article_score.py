@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Weight of the article score against the best passage's. Chosen on TIME, MED and
@@ -75,19 +75,24 @@ def article_bm25(
     candidates: Iterable[int],
     k1: float = ARTICLE_K1,
     b: float = ARTICLE_B,
+    weights: Sequence[float] | None = None,
 ) -> dict[int, float]:
-    """BM25 of each candidate article over the query's words (one frequency dict a word)."""
+    """BM25 of each candidate article over the query's words (one frequency dict a word).
+
+    ``weights``, one per word in the same order, scale each word's part (1 when
+    not given).
+    """
     cands = list(candidates)
     out = dict.fromkeys(cands, 0.0)
     n = stats.articles
     lengths, avg = stats.lengths, stats.average
     norm = {a: k1 * (1 - b + b * lengths[a] / avg) for a in cands}
-    for tf in frequencies:
+    for i, tf in enumerate(frequencies):
         df = len(tf)
         if not df:
             continue
         idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        c = idf * (k1 + 1)
+        c = idf * (k1 + 1) * (weights[i] if weights is not None else 1.0)
         for a in cands:
             f = tf.get(a)
             if f:
@@ -101,7 +106,7 @@ def combine(passage: float, article: float, weight: float | None = None) -> floa
 
 
 def article_scores(
-    words: Iterable[str],
+    words: Iterable[str] | Mapping[str, float],
     postings: Callable[[str, str], Postings],
     doc_article: Sequence[int],
     stats: ArticleStats,
@@ -110,10 +115,12 @@ def article_scores(
     """Article BM25 of the candidates for the query's words (index terms, stemmed).
 
     A word counts in text and headline together, as it shares one IDF at
-    paragraph level.
+    paragraph level. Given a mapping, each word's part is scaled by its weight
+    (query.term_weights).
     """
+    weight = words if isinstance(words, Mapping) else dict.fromkeys(words, 1.0)
+    order = sorted(weight)
     freqs = [
-        article_frequencies(postings("text", w), postings("title", w), doc_article)
-        for w in sorted(set(words))
+        article_frequencies(postings("text", w), postings("title", w), doc_article) for w in order
     ]
-    return article_bm25(freqs, stats, candidates)
+    return article_bm25(freqs, stats, candidates, weights=[weight[w] for w in order])

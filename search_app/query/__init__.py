@@ -3,7 +3,7 @@
 from .errors import QueryError
 from .parse import Parsed, Syntax, parse
 from .prepare import Prepared, prepare_query
-from .rewrite import PASSES, Context, Plan, Vocabulary, highlight_terms
+from .rewrite import PASSES, Context, Plan, Vocabulary, highlight_terms, term_weights
 
 __all__ = [
     "PASSES",
@@ -15,6 +15,7 @@ __all__ = [
     "Syntax",
     "Vocabulary",
     "highlight_terms",
+    "term_weights",
     "parse",
     "prepare_query",
 ]

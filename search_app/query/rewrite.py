@@ -348,3 +348,29 @@ def highlight_terms(q: Node) -> frozenset[str]:
 
     walk(q)
     return frozenset(out)
+
+
+def term_weights(q: Node) -> dict[str, float]:
+    """The index terms the article score counts, with the weight the query gives each.
+
+    The terms are highlight_terms'. A term's weight is its own boost (the
+    largest where it occurs twice), so what the passage score is told about a
+    word (``word^2``, a prefix's rare completion weighed down by its
+    frequency) the article score hears too; a phrase's words weigh 1.
+    """
+    out: dict[str, float] = {}
+
+    def walk(node: Node) -> None:
+        if isinstance(node, Not):
+            return
+        if isinstance(node, Term | Phrase):
+            w = node.boost if isinstance(node, Term) else 1.0
+            for f, t in node.terms():
+                if f in ("text", "title"):
+                    out[t] = max(out.get(t, 0.0), w)
+            return
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return out

@@ -79,3 +79,22 @@ def test_an_article_about_a_word_beats_one_that_mentions_it_once(tmp_path, monke
     monkeypatch.setattr(article_score, "ARTICLE_WEIGHT", 0.0)
     ranked = [r.id for r in service.search(SearchRequest(q="dredging")).results]
     assert ranked == ["mention", "about"]
+
+
+def test_a_word_weighed_down_by_the_query_counts_less_at_article_level():
+    """A prefix's rare completion carries a small boost; the article score hears it."""
+    from search_app.query import term_weights
+    from search_app.query.tree import And, Not, Phrase, Term
+
+    stats = ArticleStats(array("d", [100.0, 100.0]), 100.0, 2)
+    full = article_bm25([{0: 1.0}], stats, [0])[0]
+    assert article_bm25([{0: 1.0}], stats, [0], weights=[0.25])[0] == full * 0.25
+    tree = And(
+        (
+            Term("text", "elect", boost=1.0),
+            Term("text", "electrolux", boost=0.1),
+            Phrase("text", ("prime", "minist"), boost=3.0),
+            Not(Term("text", "rain")),
+        )
+    )
+    assert term_weights(tree) == {"elect": 1.0, "electrolux": 0.1, "prime": 1.0, "minist": 1.0}

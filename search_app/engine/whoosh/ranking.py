@@ -16,7 +16,7 @@ import math
 import re
 import weakref
 from array import array
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -57,7 +57,7 @@ def collect(
     scorer: QueryScorer,
     found: Found,
     hits: dict[int, float],
-    words: frozenset[str],
+    words: Mapping[str, float],
     exact: list[re.Pattern[str]],
     sources: frozenset[str],
     dates: LongDates,
@@ -66,8 +66,8 @@ def collect(
 ) -> None:
     """Add the articles whose paragraphs are in ``hits`` to ``found``, ranked.
 
-    ``words`` are the index terms of the query that found them, for the
-    article score. The partial-match pass adds only articles not found yet,
+    ``words`` are the index terms of the query that found them, with their
+    weights, for the article score. The partial-match pass adds only articles not found yet,
     scaled by ``factor`` and flagged partial.
     """
     tables = scorer.tables
@@ -107,7 +107,7 @@ def collect(
 
 
 def _article_scores(
-    scorer: QueryScorer, words: frozenset[str], candidates: set[int]
+    scorer: QueryScorer, words: Mapping[str, float], candidates: set[int]
 ) -> dict[int, float]:
     """Article BM25 of the candidates, from the postings this search has read."""
     if not article_score.ARTICLE_WEIGHT:

@@ -19,7 +19,7 @@ from whoosh import query
 from whoosh.util.times import datetime_to_long
 
 from ...models import ArticleRef, StoredArticle
-from ...query import highlight_terms
+from ...query import term_weights
 from ...query.prepare import exact_pattern
 from ...query.rewrite import DateLimits
 from ...query.tree import Fuzzy, Node, Prefix, TermRange, Wildcard
@@ -121,12 +121,12 @@ class WhooshReader(EngineReader):
         expired = False
         try:
             hits = scorer.scores(syntax.compile_tree(spec.query))
-            collect(scorer, found, hits, highlight_terms(spec.query), exact, sources, dates)
+            collect(scorer, found, hits, term_weights(spec.query), exact, sources, dates)
             if spec.loose is not None and len(found.rank) < spec.relax_below:
                 # Fewer than a page for all the words: follow with partial matches,
                 # scaled down so that articles with every word stay ahead of equals.
                 loose = scorer.scores(syntax.compile_tree(spec.loose))
-                words, factor = highlight_terms(spec.loose), spec.partial_factor
+                words, factor = term_weights(spec.loose), spec.partial_factor
                 collect(scorer, found, loose, words, exact, sources, dates, factor, partial=True)
         except Expired:
             # Past the deadline: answer with the passes that finished (none, if
