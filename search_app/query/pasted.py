@@ -30,7 +30,9 @@ MAX_PLAIN_WORDS = 32
 
 _WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
 # Field filters are syntax even in pasted text: "date:2011" means nothing else.
-_FILTER_RE = re.compile(r"(?<![\w.:/])(?:date|source|title):(?:\[[^\]\n]{1,40}\]|[\w.\-]+)", re.I)
+_FILTER_RE = re.compile(
+    r"(?<![\w.:/])(?:date|source|author|title):(?:\[[^\]\n]{1,40}\]|[\w.\-]+)", re.I
+)
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _CONTRACTION_ENDS = frozenset({"s", "t", "d", "m", "ll", "re", "ve"})
 _JOINED_RE = re.compile(r"(['\u2019])(\w+)")

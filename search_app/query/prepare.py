@@ -22,7 +22,13 @@ from .pasted import (
     top_words,
 )
 
-FIELDS = {"title": "title", "source": "source", "date": "date", "text": "text"}
+FIELDS = {
+    "title": "title",
+    "source": "source",
+    "author": "author",
+    "date": "date",
+    "text": "text",
+}
 CONTRACTION_ENDS = frozenset({"s", "t", "d", "m", "ll", "re", "ve"})  # after ' or ’
 
 
@@ -174,7 +180,7 @@ def _field(text: str, i: int, m: re.Match[str], prep: Prepared, out: list[str]) 
     if name not in FIELDS:
         raise QueryError(
             f"Unknown field {m.group(1)!r} at character {i + 1}. Fields are title:, "
-            'source:, date: and exact:. To search for the text itself, put it in quotes: "'
+            'source:, author:, date: and exact:. To search for the text itself, put it in quotes: "'
             + m.group(0)
             + '".',
             i,

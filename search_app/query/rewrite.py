@@ -290,7 +290,7 @@ def relax(q: Node) -> Node | None:
     """The query's required parts ORed, for partial matches, keeping the proximity bonus.
 
     None when the query has fewer than two positive parts to relax. Field
-    filters (date:, source:, title:) stay required: a user who narrowed to
+    filters (date:, source:, author:, title:) stay required: a user who narrowed to
     2011 wants partial matches from 2011. A NOT stays too: "heat transfer
     nozzles -dash" relaxes its positive words only.
     """
@@ -308,7 +308,7 @@ def relax(q: Node) -> Node | None:
 
 
 def is_field_filter(q: Node) -> bool:
-    """A clause on date, source or title only, written as a field filter."""
+    """A clause on date, source, author or title only, written as a field filter."""
     names = q.fields()
     return bool(names) and "text" not in names
 

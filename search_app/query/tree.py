@@ -3,7 +3,7 @@
 The query language is parsed once into these frozen dataclasses; the rewrite
 passes (rewrite.py) turn one tree into another, and each engine compiles the
 final tree into its own query objects. Fields are the schema's names:
-``text`` (paragraph text), ``title``, ``source``, ``date``. Terms hold index
+``text`` (paragraph text), ``title``, ``source``, ``author``, ``date``. Terms hold index
 terms (folded, stemmed), as the engine's analyzer made them.
 """
 

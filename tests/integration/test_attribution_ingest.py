@@ -115,3 +115,37 @@ def test_relabelling_unchanged_documents_updates_them(tmp_path: Path, seeds_copy
     # The same label again changes nothing.
     again = ingest([str(seeds_copy)], index, IngestOptions(source="Seed Wire"))
     assert (again.unchanged, again.updated) == (3, 0)
+
+
+def test_author_is_searchable_as_a_field_filter(tmp_path: Path):
+    """`author:` finds an article by its byline; the text's own words are not the author."""
+    records = [
+        {
+            "id": "a1",
+            "title": "Rain in Leeds",
+            "text": "Heavy rain fell on Leeds.",
+            "author": "Jane Smith",
+        },
+        {
+            "id": "a2",
+            "title": "Rain in York",
+            "text": "Heavy rain, Smith said.",
+            "author": "Tom Jones",
+        },
+    ]
+    source = tmp_path / "news.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    index = tmp_path / "index"
+    assert ingest([str(source)], index).new == 2
+    service = SearchService(index)
+
+    def ids(q: str) -> list[str]:
+        return [r.id for r in service.search(SearchRequest(q)).results]
+
+    assert ids("author:smith") == ["a1"]
+    assert ids('author:"jane smith" rain') == ["a1"]
+    assert ids("smith") == ["a2"]
+    assert ids("rain -author:smith") == ["a2"]
+    assert sorted(ids("author:jones OR author:smith")) == ["a1", "a2"]
+    reindex(index)
+    assert ids("author:smith") == ["a1"]

@@ -13,7 +13,7 @@ from search_app.query import QueryError, prepare_query
         ('"seeking asylum', "quote at character 1 is never closed", 0),
         ("(asylum OR refuge", "parenthesis at character 1 is never closed", 0),
         ("asylum)", "closing parenthesis at character 7", 6),
-        ("author:smith", "Unknown field 'author'", 0),
+        ("byline:smith", "Unknown field 'byline'", 0),
         ("exact:seeking", "needs a quoted phrase", 0),
         ('""', "has no words", 0),
         ("   ", "Type some words", None),

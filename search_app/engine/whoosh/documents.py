@@ -66,6 +66,7 @@ def paragraph_docs(stored: StoredArticle) -> Iterator[dict[str, Any]]:
         "article_id": stored.id,
         "title": "" if title_is_derived(art) else art.title,
         "source": art.source or "",
+        "author": art.author or "",
         "source_key": _source_key(art),
     }
     if art.published:

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or the analyzer changes in a way old indexes can't serve;
 # opening an index of another version asks the user to run `reindex`.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 WHOOSH_DIR = "whoosh"
 META_FILE = "meta.json"
@@ -147,6 +147,7 @@ def make_schema() -> Schema:
         text=TEXT(analyzer=news_analyzer(), stored=True, phrase=True),
         title=TEXT(analyzer=news_analyzer(), phrase=True),
         source=TEXT(analyzer=plain_analyzer(), phrase=True),
+        author=TEXT(analyzer=plain_analyzer(), phrase=True),
         source_key=ID(stored=True, sortable=True),
         date=_unindexed(DATETIME(stored=True, sortable=True)),
         fingerprint=_unindexed(ID(stored=True, sortable=True)),
