@@ -79,6 +79,7 @@ def article_as_dict(view: ArticleView) -> dict[str, Any]:
         "url": art.url,
         "contributors": art.contributors,
         "author": art.author,
+        "low_confidence": art.low_confidence,
         "paragraphs": [
             {"position": i, "text": text, "highlight": view.highlights[i], "hit": i in hits}
             for i, text in enumerate(art.paragraphs)

@@ -149,3 +149,28 @@ def test_author_is_searchable_as_a_field_filter(tmp_path: Path):
     assert sorted(ids("author:jones OR author:smith")) == ["a1", "a2"]
     reindex(index)
     assert ids("author:smith") == ["a1"]
+
+
+def test_a_best_guess_page_says_so_on_the_article_page_and_in_the_api(tmp_path: Path):
+    """Issue 16: a page the cleaner kept only as a best guess carries low_confidence to the
+    reader, through the index and a reindex; a clear article does not."""
+    prose = "The harbour reopened on Monday after a week of repairs, and the first ferries sailed."
+    guess = tmp_path / "bold.html"
+    guess.write_text(f"<html><body><p>{'<b>x</b>' * 60_000}</p><div>{prose}</div></body></html>")
+    clear = tmp_path / "clear.html"
+    clear.write_text(f"<html><body><nav><a href='/'>Home</a></nav><p>{prose}</p></body></html>")
+    index = tmp_path / "index"
+    report = ingest([str(guess), str(clear)], index)
+    assert report.new == 2
+    client = create_app({"INDEX": str(index), "TESTING": True, "RATE_LIMIT": 0}).test_client()
+    flags = {}
+    for article_id in report.article_ids:
+        data = client.get(f"/api/articles/{article_id}").get_json()
+        flags[data["provenance"]["location"].rsplit("/", 1)[-1]] = data["low_confidence"]
+        html = client.get(f"/articles/{article_id}").get_data(as_text=True)
+        note = BeautifulSoup(html, "lxml").select_one("article .low-confidence")
+        assert (note is not None) == data["low_confidence"]
+    assert flags == {"bold.html": True, "clear.html": False}
+    reindex(index)
+    data = client.get(f"/api/articles/{report.article_ids[0]}").get_json()
+    assert data["low_confidence"] is flags[data["provenance"]["location"].rsplit("/", 1)[-1]]

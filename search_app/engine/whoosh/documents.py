@@ -26,6 +26,7 @@ def article_doc(stored: StoredArticle) -> dict[str, Any]:
         "url": art.url,
         "contributors": art.contributors,
         "author": art.author,
+        "low_confidence": art.low_confidence,
         "published": art.published.isoformat() if art.published else None,
         "removed": [asdict(r) for r in art.removed],
         "provenance": {
@@ -94,6 +95,7 @@ def article_from_stored_fields(fields: dict[str, Any], paragraphs: list[str]) ->
         url=data.get("url"),
         contributors=data.get("contributors"),
         author=data.get("author"),
+        low_confidence=bool(data.get("low_confidence")),
         removed=tuple(Removed(**r) for r in data.get("removed", [])),
     )
     provenance = Provenance(
