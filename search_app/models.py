@@ -173,8 +173,8 @@ class TermInfo:
 @dataclass(frozen=True)
 class ResultPage:
     request: SearchRequest
-    total_articles: int
-    total_paragraphs: int
+    total_articles: int  # articles matching every word
+    total_paragraphs: int  # paragraphs matching every word
     page: int
     per_page: int
     pages: int
@@ -186,12 +186,15 @@ class ResultPage:
     suggestion: str | None
     parsed_query: str
     terms: tuple[TermInfo, ...]
-    relaxed: bool = False  # results are partial matches: not every word was found
+    relaxed: bool = False  # this page holds partial matches (not every word was found)
     timed_out: bool = False  # the search hit its time limit; results may be incomplete
     # Set when words in no document were corrected and the corrected query
     # searched instead: ``query`` is what was searched, ``corrected_from`` what was typed.
     query: str | None = None
     corrected_from: str | None = None
+    partial_articles: int = 0  # articles matching some of the words, ranked after the others
+    facets_partial: bool = False  # no article matches every word: facets count partial ones
+    excluded_undated: int = 0  # articles a date filter left out for having no date
 
 
 @dataclass(frozen=True)

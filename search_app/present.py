@@ -28,6 +28,7 @@ FRAGMENT_CHARS = 320  # a paragraph longer than this is cut to its matching sent
 MIN_COLLAPSE_CHARS = 40  # shorter paragraphs ("He said.") are too common to mean syndication
 MAX_ALSO_IN = 10
 MAX_SOURCE_FACETS = 20
+UNDATED = "undated"  # the year facet value and timeline label of articles without a date
 
 
 def highlight(
@@ -137,7 +138,8 @@ def facets(
     hits: Hits, req: SearchRequest
 ) -> tuple[dict[str, tuple[FacetValue, ...]], tuple[TimelineBucket, ...], str]:
     """Source and year facets, and the timeline: by month when the years span three or
-    fewer, else by year."""
+    fewer, else by year. Articles without a date get an "undated" year and a last
+    timeline bucket of that name (no dates: it links nowhere), so they are counted."""
     months: dict[tuple[int, int], int] = dict(hits.months)
     years: dict[int, int] = {}
     for (y, _m), c in months.items():
@@ -165,6 +167,9 @@ def facets(
         else:
             for y in range(lo, hi + 1):
                 buckets.append(TimelineBucket(str(y), str(y), str(y), years.get(y, 0)))
+    if hits.undated:
+        year_values += (FacetValue(UNDATED, hits.undated),)
+        buckets.append(TimelineBucket(UNDATED, "", "", hits.undated))
     return {"source": src_values, "year": year_values}, tuple(buckets), unit
 
 

@@ -254,7 +254,6 @@ class SearchService:
             query=plan.query,
             filters=Filters(frozenset(req.sources), req_dates + plan.dates),
             loose=plan.loose,
-            relax_below=req.per_page,
             partial_factor=PARTIAL_FACTOR,
             text_only=plan.text_only,
             exact=tuple(parsed.prepared.exact),
@@ -273,7 +272,8 @@ class SearchService:
             total_paragraphs=hits.total_paragraphs,
             page=req.page,
             per_page=req.per_page,
-            pages=max(1, math.ceil(hits.total_articles / req.per_page)),
+            # Partial matches are pages too: they follow the all-words articles.
+            pages=max(1, math.ceil((hits.total_articles + hits.partial_articles) / req.per_page)),
             took_ms=(time.perf_counter() - started) * 1000,
             results=results,
             facets=facets,
@@ -284,6 +284,9 @@ class SearchService:
             terms=parsed.terms,
             relaxed=hits.relaxed,
             timed_out=hits.timed_out,
+            partial_articles=hits.partial_articles,
+            facets_partial=hits.facets_partial,
+            excluded_undated=hits.excluded_undated,
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

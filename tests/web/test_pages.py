@@ -200,3 +200,18 @@ def test_pages_have_no_inline_script_or_style(client):
         assert all(s.get("src") for s in page.select("script"))
         assert not page.select("[style]") and not page.select("style")
         assert not [t for t in page.find_all(True) if any(a.startswith("on") for a in t.attrs)]
+
+
+def test_a_date_filter_says_how_many_undated_articles_it_left_out(client):
+    soup = BeautifulSoup(client.get("/search?q=myanmar&from=2021").data, "html.parser")
+    note = soup.select_one("#excluded-undated")
+    assert note is not None
+    assert " ".join(note.get_text().split()) == (
+        "2 undated articles are left out by the date filter: search all dates."
+    )
+    assert note.a["href"] == "/search?q=myanmar"
+    # The undated year is counted, not a link: it has no period to keep.
+    soup = BeautifulSoup(client.get("/search?q=myanmar").data, "html.parser")
+    undated = soup.select_one("#facet-year .undated")
+    assert " ".join(undated.get_text().split()) == "undated 2"
+    assert undated.find("a") is None
