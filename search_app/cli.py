@@ -212,10 +212,14 @@ def cmd_search(args: argparse.Namespace) -> int:
             import html as _html
 
             print(f"  ¶{p.position + 1}: {_html.unescape(text)}")
-            if p.also_in:
-                print("      also in: " + "; ".join(a.title for a in p.also_in))
         if r.more:
             print(f"  (+{r.more} more matching paragraphs)")
+        # Once per article, as on the page: a copy shares several paragraphs.
+        also = {a.id: a.title for p in r.paragraphs for a in p.also_in}
+        if also:
+            print("  also in: " + "; ".join(also.values()))
+        for d in r.duplicates:
+            print(f"  same article: {d.title} [{d.source or 'unknown'}]  id={d.id}")
     return 0
 
 

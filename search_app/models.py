@@ -119,6 +119,16 @@ class ArticleRef:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """An article collapsed into a better-ranked result: all its paragraphs are there."""
+
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
 class ParagraphHit:
     position: int
     text: str  # the shown fragment as plain text
@@ -139,6 +149,7 @@ class ArticleResult:
     paragraphs: tuple[ParagraphHit, ...]
     matching_paragraphs: int  # all paragraphs of the article that match
     partial: bool = False  # matches some of the words only (the query was relaxed)
+    duplicates: tuple[Duplicate, ...] = ()  # copies collapsed into this result
 
     @property
     def more(self) -> int:

@@ -8,6 +8,8 @@ them (engine/base.py), so a second engine gets it for free.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .analysis import sentence_spans, token_spans
@@ -16,6 +18,7 @@ from .models import (
     ArticleRef,
     ArticleResult,
     ArticleView,
+    Duplicate,
     FacetValue,
     ParagraphHit,
     SearchRequest,
@@ -83,25 +86,81 @@ def highlight(
     return "".join(html_parts), "".join(plain_parts)
 
 
-def results(reader: EngineReader, hits: Hits, stems: frozenset[str]) -> tuple[ArticleResult, ...]:
-    """The page's articles with their highlighted paragraphs.
+@dataclass
+class Collapsed:
+    """A ranked article and the copies of it ranked below, folded into it."""
+
+    group: ArticleGroup
+    duplicates: list[ArticleGroup] = field(default_factory=list)
+
+
+def collapse(reader: EngineReader, groups: Sequence[ArticleGroup]) -> list[Collapsed]:
+    """Fold every article whose paragraphs are all in a better-ranked article into it.
+
+    Candidates cost nothing: an article whose best paragraph is the best
+    paragraph of a better-ranked result (same fingerprint; only the best, so
+    that groups above the page, which come brief, fold the same way). Only
+    those are confirmed on the whole articles (every paragraph's
+    fingerprint), so a copy that adds a paragraph of its own stays a result.
+    """
+    kept: list[Collapsed] = []
+    owner: dict[str, int] = {}  # best paragraph's fingerprint -> index in kept
+    prints: dict[str, frozenset[str]] = {}
+    for group in groups:
+        best = group.paragraphs[0].fingerprint if group.paragraphs else ""
+        k = owner.get(best) if best else None
+        if k is not None and _carried(reader, group, kept[k].group, prints):
+            kept[k].duplicates.append(group)
+            continue
+        if best:
+            owner.setdefault(best, len(kept))
+        kept.append(Collapsed(group))
+    return kept
+
+
+def _carried(
+    reader: EngineReader,
+    copy: ArticleGroup,
+    first: ArticleGroup,
+    prints: dict[str, frozenset[str]],
+) -> bool:
+    """Whether every paragraph of ``copy`` is in ``first`` word for word."""
+    for group in (copy, first):
+        if group.article_id not in prints:
+            prints[group.article_id] = reader.fingerprints(group)
+    mine = prints[copy.article_id]
+    return bool(mine) and "" not in mine and mine <= prints[first.article_id]
+
+
+def results(
+    reader: EngineReader, ranked: Sequence[Collapsed], stems: frozenset[str]
+) -> tuple[ArticleResult, ...]:
+    """The page's articles with their highlighted paragraphs and collapsed copies.
 
     A paragraph that several articles share word for word (syndication) is
     shown in full once, under the first article; later ones point back to it,
-    and the first lists the other articles that carry it.
+    and the first lists the other articles that carry it (its collapsed
+    copies aside: they are listed as ``duplicates``).
     """
     first_seen: dict[str, ArticleRef] = {}
-    return tuple(_article(reader, group, stems, first_seen) for group in hits.groups)
+    return tuple(_article(reader, item, stems, first_seen) for item in ranked)
+
+
+def _duplicate(group: ArticleGroup) -> Duplicate:
+    data = group.fields
+    return Duplicate(group.article_id, data.get("title", ""), data.get("source"), data.get("url"))
 
 
 def _article(
     reader: EngineReader,
-    group: ArticleGroup,
+    item: Collapsed,
     stems: frozenset[str],
     first_seen: dict[str, ArticleRef],
 ) -> ArticleResult:
+    group = item.group
     data = group.fields
     ref = ArticleRef(group.article_id, data.get("title", ""))
+    copies = {d.article_id for d in item.duplicates}
     paragraphs: list[ParagraphHit] = []
     for p in group.paragraphs:
         hl, plain = highlight(p.text, stems)
@@ -114,7 +173,8 @@ def _article(
         also: tuple[ArticleRef, ...] = ()
         if collapsible:
             first_seen[p.fingerprint] = ref
-            also = reader.also_in(p.fingerprint, group.article_id, p.ref, MAX_ALSO_IN)
+            found = reader.also_in(p.fingerprint, group.article_id, p.ref, MAX_ALSO_IN)
+            also = tuple(a for a in found if a.id not in copies)
         paragraphs.append(ParagraphHit(p.position, plain, hl, p.score, also))
     # A paragraph can match through its article's headline alone; show it only
     # when no paragraph has the words in its own text.
@@ -131,6 +191,7 @@ def _article(
         paragraphs=tuple(paragraphs),
         matching_paragraphs=max(group.matching, len(paragraphs)),
         partial=group.partial,
+        duplicates=tuple(_duplicate(d) for d in item.duplicates),
     )
 
 

@@ -35,6 +35,7 @@ def page_as_dict(page: ResultPage) -> dict[str, Any]:
                 "partial": r.partial,
                 "matching_paragraphs": r.matching_paragraphs,
                 "more": r.more,
+                "duplicates": [asdict(d) for d in r.duplicates],
                 "paragraphs": [
                     {
                         "position": p.position,

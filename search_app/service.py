@@ -31,7 +31,7 @@ from . import present
 from .analysis import STOPWORDS, fold
 from .cache import BoundedCache
 from .config import Settings
-from .engine.base import EngineReader, Filters, SearchSpec
+from .engine.base import EngineReader, Filters, Hits, SearchSpec
 from .engine.whoosh.indexing import ParagraphIndex
 from .engine.whoosh.reader import deadline_after
 from .models import ArticleView, IndexStats, ResultPage, SearchRequest
@@ -55,6 +55,9 @@ SPELLER_CHECK = 1.0
 THIN_RESULTS = 3
 # Spelling work per request, in seconds: past it the query is searched as typed.
 SPELLING_BUDGET = 0.05
+# Ranks read past the page, so that copies folded into a better-ranked result
+# leave the page full (a few copies per page is the common case).
+COLLAPSE_SLACK = 5
 # Completions of the word being typed (live=1) searched with it.
 LIVE_COMPLETIONS = 8
 # The word being typed: a plain word at the end, after a space or at the start.
@@ -258,13 +261,11 @@ class SearchService:
             text_only=plan.text_only,
             exact=tuple(parsed.prepared.exact),
             sort=req.sort,
-            offset=(req.page - 1) * req.per_page,
-            limit=req.per_page,
             paragraphs=present.MAX_SHOWN_PARAGRAPHS,
             deadline=deadline,
         )
-        hits = reader.search(spec)
-        results = present.results(reader, hits, highlight_terms(plan.query))
+        hits, ranked = _collapsed_page(reader, spec, (req.page - 1) * req.per_page, req.per_page)
+        results = present.results(reader, ranked, highlight_terms(plan.query))
         facets, timeline, unit = present.facets(hits, req)
         return ResultPage(
             request=req,
@@ -282,7 +283,7 @@ class SearchService:
             suggestion=None,
             parsed_query=reader.describe(parsed.tree),
             terms=parsed.terms,
-            relaxed=hits.relaxed,
+            relaxed=any(r.partial for r in results),
             timed_out=hits.timed_out,
             partial_articles=hits.partial_articles,
             facets_partial=hits.facets_partial,
@@ -330,6 +331,26 @@ class SearchService:
                     article_id, parsed.plan.query, parsed.plan.dates, deadline
                 )
         return present.article_view(stored, stems, positions)
+
+
+def _collapsed_page(
+    reader: EngineReader, spec: SearchSpec, offset: int, limit: int
+) -> tuple[Hits, list[present.Collapsed]]:
+    """The page's results, copies folded into the better-ranked article they repeat.
+
+    Copies are folded over every rank up to the page, not within the page
+    alone, so a result is on the same page whatever the page size; the ranks
+    read grow until the page is full after folding (or the results end). The
+    ranks above the page come brief (their best paragraph's fingerprint only).
+    """
+    want = offset + limit
+    window = want + COLLAPSE_SLACK + want // 20
+    while True:
+        hits = reader.search(replace(spec, offset=0, limit=window, brief_before=offset))
+        ranked = present.collapse(reader, hits.groups)
+        if len(ranked) >= want or len(hits.groups) < window or hits.timed_out:
+            return hits, ranked[offset:want]
+        window += want - len(ranked) + COLLAPSE_SLACK
 
 
 def _live_text(q: str, speller: Speller | None) -> str:

@@ -53,6 +53,10 @@ class SearchSpec:
     offset: int = 0
     limit: int = 10
     paragraphs: int = 3  # best matching paragraphs returned per article
+    # Groups ranked before this (counted from the first result) may carry only their
+    # best paragraph's fingerprint and ref, no text or fields: enough to fold copies
+    # (present.collapse) above the page at a fraction of the reads.
+    brief_before: int = 0
     deadline: float = math.inf  # time.monotonic() past which scoring stops (Expired)
 
 
@@ -131,6 +135,14 @@ class EngineReader(ABC):
 
     @abstractmethod
     def article(self, article_id: str) -> StoredArticle | None: ...
+
+    def fingerprints(self, group: ArticleGroup) -> frozenset[str]:
+        """The fingerprints of every paragraph of a found article (duplicate collapse).
+
+        Reads the whole article by default; an engine with a cheaper path overrides it.
+        """
+        stored = self.article(group.article_id)
+        return frozenset(stored.fingerprints) if stored else frozenset()
 
     @abstractmethod
     def matching_positions(

@@ -32,7 +32,7 @@ STORM = [
         f"sh-{i:02d}",
         "wire",
         f"2019-{1 + i % 12:02d}-0{1 + i % 9}",
-        " ".join(["storm"] * (1 + i % 4) + ["harbour"] + ["filler"] * (i % 7)) + ".",
+        " ".join(["storm"] * (1 + i % 4) + ["harbour"] + ["filler"] * (i % 7) + [f"n{i}x"]) + ".",
     )
     for i in range(15)
 ]
@@ -41,7 +41,8 @@ STORM += [
         f"s-{i:02d}",
         "wire",
         f"2018-{1 + i % 12:02d}-1{i % 9}",
-        " ".join([("storm" if i % 3 else "harbour")] * (1 + i % 5) + ["filler"] * (i % 6)) + ".",
+        " ".join([("storm" if i % 3 else "harbour")] * (1 + i % 5) + ["filler"] * (i % 6))
+        + f" m{i}x.",
     )
     for i in range(40)
 ]
