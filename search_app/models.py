@@ -179,6 +179,9 @@ class TermInfo:
     stem: str
     field: str
     matched: tuple[str, ...]  # index terms it matched (several for prefix and fuzzy)
+    # "word", "phrase", "exact" (verbatim, unstemmed), "fuzzy" (word~) or "prefix" (word*)
+    kind: str = "word"
+    expansions: tuple[str, ...] = ()  # the words as written that a fuzzy word matched
 
 
 @dataclass(frozen=True)

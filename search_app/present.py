@@ -8,11 +8,12 @@ them (engine/base.py), so a second engine gets it for free.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .analysis import sentence_spans, token_spans
+from .analysis import fold, sentence_spans, stem, token_spans
 from .engine.base import ArticleGroup, EngineReader, Hits
 from .models import (
     ArticleRef,
@@ -23,13 +24,17 @@ from .models import (
     ParagraphHit,
     SearchRequest,
     StoredArticle,
+    TermInfo,
     TimelineBucket,
 )
+from .spelling import Speller
 
 MAX_SHOWN_PARAGRAPHS = 3
 FRAGMENT_CHARS = 320  # a paragraph longer than this is cut to its matching sentences
 MIN_COLLAPSE_CHARS = 40  # shorter paragraphs ("He said.") are too common to mean syndication
 MAX_ALSO_IN = 10
+MAX_EXPLAINED = 20  # surface words listed for one fuzzy word (the rest are in "matched")
+_QUOTED = re.compile(r'"([^"]*)"')
 MAX_SOURCE_FACETS = 20
 UNDATED = "undated"  # the year facet value and timeline label of articles without a date
 
@@ -245,3 +250,52 @@ def article_view(
     # Hits through the headline alone mark nothing in the paragraph: not a hit here.
     hit_positions = tuple(i for i in hit_positions if "<mark>" in highlights[i])
     return ArticleView(stored=stored, highlights=highlights, hit_positions=hit_positions)
+
+
+def explain_terms(
+    text: str,
+    exact: Sequence[str],
+    terms: Sequence[TermInfo],
+    searched: frozenset[tuple[str, str]],
+    speller: Speller | None,
+) -> tuple[TermInfo, ...]:
+    """Each word's kind for "explain": typed plain, in a phrase, verbatim (``exact:``),
+    fuzzy (``word~``, with the words as written it matched) or a prefix (``word*``).
+
+    Read from the query text, which the terms no longer show: ``exact:`` is a
+    phrase plus a verbatim check, and a fuzzy word is the stems of its matches
+    (``searched``: the (field, term) pairs of the query as run), listed here
+    with the words as written that gave them.
+    """
+    verbatim = {fold(w) for phrase in exact for w in phrase.split()}
+    quoted = {fold(w) for phrase in _QUOTED.findall(text) for w in phrase.split()}
+    out: list[TermInfo] = []
+    for t in terms:
+        word = re.escape(t.word)
+        fuzzy = re.search(rf"(?<![\w~]){word}~(\d)?", text, re.IGNORECASE)
+        if fuzzy:
+            dist = int(fuzzy.group(1) or 1)
+            near = speller.expand_fuzzy(t.word, dist) if speller is not None else []
+            words = [w for w in near if (t.field, stem(fold(w))) in searched]
+            stems = tuple(dict.fromkeys(stem(fold(w)) for w in words))
+            t = TermInfo(t.word, t.stem, t.field, stems or t.matched)
+            out.append(_with(t, "fuzzy", tuple(words[:MAX_EXPLAINED])))
+        elif re.search(rf"(?<!\w){word}[*?]", text, re.IGNORECASE):
+            out.append(_with(t, "prefix"))
+        elif fold(t.word) in verbatim:
+            out.append(_with(t, "exact"))
+        elif fold(t.word) in quoted:
+            out.append(_with(t, "phrase"))
+        else:
+            out.append(t)
+    return tuple(out)
+
+
+def _with(t: TermInfo, kind: str, expansions: tuple[str, ...] = ()) -> TermInfo:
+    return TermInfo(t.word, t.stem, t.field, t.matched, kind, expansions)
+
+
+def describe_exact(parsed_query: str, exact: Sequence[str]) -> str:
+    """The parsed query with its verbatim phrases, which the engine's text omits: an
+    ``exact:`` phrase is searched stemmed, then checked word for word."""
+    return parsed_query + "".join(f' AND exact:"{p}"' for p in exact)

@@ -264,6 +264,8 @@ class SearchService:
             paragraphs=present.MAX_SHOWN_PARAGRAPHS,
             deadline=deadline,
         )
+        exact = parsed.prepared.exact
+        searched = frozenset(parsed.tree.terms())
         hits, ranked = _collapsed_page(reader, spec, (req.page - 1) * req.per_page, req.per_page)
         results = present.results(reader, ranked, highlight_terms(plan.query))
         facets, timeline, unit = present.facets(hits, req)
@@ -281,8 +283,8 @@ class SearchService:
             timeline=timeline,
             timeline_unit=unit,
             suggestion=None,
-            parsed_query=reader.describe(parsed.tree),
-            terms=parsed.terms,
+            parsed_query=present.describe_exact(reader.describe(parsed.tree), exact),
+            terms=present.explain_terms(text, exact, parsed.terms, searched, speller),
             relaxed=any(r.partial for r in results),
             timed_out=hits.timed_out,
             partial_articles=hits.partial_articles,

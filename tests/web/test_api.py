@@ -234,3 +234,12 @@ def test_a_date_filter_says_how_many_undated_articles_it_left_out(client):
     assert data["total_articles"] == 4
     assert data["excluded_undated"] == 2
     assert client.get("/api/search?q=myanmar").get_json()["excluded_undated"] == 0
+
+
+def test_terms_say_their_kind_and_what_a_fuzzy_word_matched(client):
+    data = client.get('/api/search?q="seeking+asylum"+goverment~').get_json()
+    terms = {t["word"]: t for t in data["terms"]}
+    assert terms["seeking"]["kind"] == "phrase" and terms["seeking"]["expansions"] == []
+    assert terms["goverment"]["kind"] == "fuzzy"
+    assert terms["goverment"]["expansions"] == ["government"]
+    assert terms["goverment"]["matched"] == ["govern"]

@@ -215,3 +215,21 @@ def test_a_date_filter_says_how_many_undated_articles_it_left_out(client):
     undated = soup.select_one("#facet-year .undated")
     assert " ".join(undated.get_text().split()) == "undated 2"
     assert undated.find("a") is None
+
+
+def test_explain_says_how_each_word_was_read(client):
+    page = BeautifulSoup(
+        client.get('/search?q=exact:"seeking+asylum"+diplom*+goverment~&explain=1').data, "lxml"
+    )
+    parsed = page.select_one("#explain .parsed").get_text()
+    assert parsed.endswith('AND exact:"seeking asylum"')  # the verbatim check, unstemmed
+    rows = {
+        tr.select("td")[0].get_text(): [" ".join(td.get_text().split()) for td in tr.select("td")]
+        for tr in page.select("#explain tbody tr")
+    }
+    assert rows["seeking"][1:4] == ["exact: as written", "text", "none: matched as written"]
+    assert rows["diplom"][1] == "prefix*: word beginnings"
+    assert "diplomat" in rows["diplom"][4]
+    word, kind, _field, _stem, matched = rows["goverment"]
+    assert kind == "fuzzy~: close spellings"
+    assert matched == "government → govern"  # the word as written, then the term searched
