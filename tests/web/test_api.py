@@ -243,3 +243,14 @@ def test_terms_say_their_kind_and_what_a_fuzzy_word_matched(client):
     assert terms["goverment"]["kind"] == "fuzzy"
     assert terms["goverment"]["expansions"] == ["government"]
     assert terms["goverment"]["matched"] == ["govern"]
+
+
+def test_openapi_names_every_field_the_search_returns(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    data = client.get("/api/search?q=myanmar+goverment~&per_page=3").get_json()
+    assert set(data) == set(schemas["ResultPage"]["properties"])
+    result = data["results"][0]
+    assert set(result) == set(schemas["ArticleResult"]["properties"])
+    paragraph = schemas["ArticleResult"]["properties"]["paragraphs"]["items"]["properties"]
+    assert set(result["paragraphs"][0]) == set(paragraph)
+    assert set(data["terms"][0]) == set(schemas["Term"]["properties"])
