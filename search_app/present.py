@@ -27,6 +27,7 @@ from .models import (
     TermInfo,
     TimelineBucket,
 )
+from .query.tree import Node, Not, Phrase, Term
 from .spelling import Speller
 
 MAX_SHOWN_PARAGRAPHS = 3
@@ -39,8 +40,76 @@ MAX_SOURCE_FACETS = 20
 UNDATED = "undated"  # the year facet value and timeline label of articles without a date
 
 
+@dataclass(frozen=True)
+class Marks:
+    """What to mark in a text: words marked wherever they stand, and phrases (stems,
+    slop) marked only where the words stand together, as the phrase matched."""
+
+    words: frozenset[str] = frozenset()
+    phrases: tuple[tuple[tuple[str, ...], int], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases)
+
+
+def query_marks(q: Node) -> Marks:
+    """The marks of a query: its plain words, and its phrases (outside NOT).
+
+    A word that is only part of a phrase (``"seeking asylum"``) is not marked
+    alone elsewhere; the proximity bonus of a plain query is a phrase too, but
+    its words are plain words of the query as well, so they are marked anyway.
+    """
+    words: set[str] = set()
+    phrases: list[tuple[tuple[str, ...], int]] = []
+
+    def walk(node: Node) -> None:
+        if isinstance(node, Not):
+            return
+        if isinstance(node, Term) and node.field in ("text", "title"):
+            words.add(node.text)
+        elif isinstance(node, Phrase) and node.field in ("text", "title"):
+            if (node.words, node.slop) not in phrases:
+                phrases.append((node.words, node.slop))
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return Marks(frozenset(words), tuple(phrases))
+
+
+def _marked_spans(text: str, marks: Marks | frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans to mark: lone words anywhere, phrase words where the phrase is."""
+    if not isinstance(marks, Marks):
+        marks = Marks(marks)
+    tokens = list(token_spans(text))
+    marked = {i for i, (_, _, term) in enumerate(tokens) if term in marks.words}
+    for words, slop in marks.phrases:
+        for i, (_, _, term) in enumerate(tokens):
+            if words and term == words[0]:
+                run = _phrase_at(tokens, i, words, max(1, slop))
+                marked.update(run)
+    return [(tokens[i][0], tokens[i][1]) for i in sorted(marked)]
+
+
+def _phrase_at(
+    tokens: list[tuple[int, int, str]], start: int, words: tuple[str, ...], slop: int
+) -> list[int]:
+    """Token indexes of ``words`` from ``start``, each within ``slop`` of the one before."""
+    run, pos = [start], start
+    for w in words[1:]:
+        nxt = next(
+            (j for j in range(pos + 1, min(pos + slop, len(tokens) - 1) + 1) if tokens[j][2] == w),
+            None,
+        )
+        if nxt is None:
+            return []
+        run.append(nxt)
+        pos = nxt
+    return run
+
+
 def highlight(
-    text: str, stems: frozenset[str], fragment_chars: int = FRAGMENT_CHARS
+    text: str, stems: Marks | frozenset[str], fragment_chars: int = FRAGMENT_CHARS
 ) -> tuple[str, str]:
     """(html, plain) of a paragraph with every matched term marked.
 
@@ -48,7 +117,7 @@ def highlight(
     from an article can become markup. A long paragraph is cut to the
     sentences that hold hits, with an ellipsis where text was left out.
     """
-    spans = [(s, e) for s, e, term in token_spans(text) if term in stems]
+    spans = _marked_spans(text, stems)
     pieces = [(0, len(text))]
     if len(text) > fragment_chars:
         sentences = sentence_spans(text) or [(0, len(text))]
@@ -138,7 +207,7 @@ def _carried(
 
 
 def results(
-    reader: EngineReader, ranked: Sequence[Collapsed], stems: frozenset[str]
+    reader: EngineReader, ranked: Sequence[Collapsed], stems: Marks
 ) -> tuple[ArticleResult, ...]:
     """The page's articles with their highlighted paragraphs and collapsed copies.
 
@@ -159,7 +228,7 @@ def _duplicate(group: ArticleGroup) -> Duplicate:
 def _article(
     reader: EngineReader,
     item: Collapsed,
-    stems: frozenset[str],
+    stems: Marks,
     first_seen: dict[str, ArticleRef],
 ) -> ArticleResult:
     group = item.group
@@ -240,7 +309,7 @@ def facets(
 
 
 def article_view(
-    stored: StoredArticle, stems: frozenset[str], hit_positions: tuple[int, ...]
+    stored: StoredArticle, stems: Marks, hit_positions: tuple[int, ...]
 ) -> ArticleView:
     """An article for its page, with the query's terms marked in every paragraph."""
     highlights = tuple(

@@ -35,7 +35,7 @@ from .engine.base import EngineReader, Filters, Hits, SearchSpec
 from .engine.whoosh.indexing import ParagraphIndex
 from .engine.whoosh.reader import deadline_after
 from .models import ArticleView, IndexStats, ResultPage, SearchRequest
-from .query import Context, Parsed, QueryError, highlight_terms, parse
+from .query import Context, Parsed, QueryError, parse
 from .query.dates import date_range
 from .query.pasted import is_pasted_text
 from .request import check_request
@@ -267,7 +267,7 @@ class SearchService:
         exact = parsed.prepared.exact
         searched = frozenset(parsed.tree.terms())
         hits, ranked = _collapsed_page(reader, spec, (req.page - 1) * req.per_page, req.per_page)
-        results = present.results(reader, ranked, highlight_terms(plan.query))
+        results = present.results(reader, ranked, present.query_marks(plan.query))
         facets, timeline, unit = present.facets(hits, req)
         return ResultPage(
             request=req,
@@ -319,7 +319,7 @@ class SearchService:
         stored = reader.article(article_id)
         if stored is None:
             return None
-        stems: frozenset[str] = frozenset()
+        stems = present.Marks()
         positions: tuple[int, ...] = ()
         if q and q.strip():
             deadline = deadline_after(self.settings.search_timeout)
@@ -328,7 +328,7 @@ class SearchService:
             except QueryError:
                 parsed = None
             if parsed is not None:
-                stems = highlight_terms(parsed.tree)
+                stems = present.query_marks(parsed.tree)
                 positions = reader.matching_positions(
                     article_id, parsed.plan.query, parsed.plan.dates, deadline
                 )
