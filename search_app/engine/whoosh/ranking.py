@@ -63,9 +63,12 @@ class Found:
     def tiers(self) -> tuple[dict[int, float], ...]:
         return (self.rank, self.partial_rank, self.partial_tail)
 
-    def scores(self) -> dict[int, float]:
-        """Every found article's score, whatever its tier."""
-        return {**self.partial_tail, **self.partial_rank, **self.rank}
+    def score(self, a: int) -> float:
+        """A found article's score, whatever its tier."""
+        for tier in self.tiers():
+            if a in tier:
+                return tier[a]
+        raise KeyError(a)
 
 
 def within(raw: int | None, dates: LongDates) -> bool:

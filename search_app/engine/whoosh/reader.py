@@ -141,7 +141,6 @@ class WhooshReader(EngineReader):
             # the all-words pass itself ran out of time).
             expired = True
         shown = order(found, tables, spec.sort, end)[spec.offset :]
-        scores = found.scores()
         text_q = spec.text_only if found.rank else None
         try:
             own = scorer.scores(syntax.compile_tree(text_q)) if text_q and shown else None
@@ -154,9 +153,9 @@ class WhooshReader(EngineReader):
         undated = months.pop(0, 0)
         return Hits(
             groups=tuple(
-                self._group(found, a, scores[a], own, spec.paragraphs)
+                self._group(found, a, found.score(a), own, spec.paragraphs)
                 if spec.offset + i >= spec.brief_before
-                else self._brief(found, a, scores[a])
+                else self._brief(found, a, found.score(a))
                 for i, a in enumerate(shown)
             ),
             total_articles=len(found.rank),
