@@ -129,6 +129,8 @@ def test_the_page_says_how_many_match_all_words_and_how_many_some(index: Path) -
     html = app.test_client().get("/search?q=Thu+cup&nocorrect=1").get_data(as_text=True)
     soup = BeautifulSoup(html, "html.parser")
     assert "No article matches all your words" in soup.select_one("#facets-partial").get_text()
+    caption = soup.select_one(".timeline figcaption").get_text()
+    assert caption.startswith("Articles matching some of your words by month")
 
 
 def test_the_api_carries_partial_articles(index: Path) -> None:
