@@ -119,6 +119,16 @@ class ArticleRef:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """An article collapsed into a better-ranked result: all its paragraphs are there."""
+
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
 class ParagraphHit:
     position: int
     text: str  # the shown fragment as plain text
@@ -139,6 +149,7 @@ class ArticleResult:
     paragraphs: tuple[ParagraphHit, ...]
     matching_paragraphs: int  # all paragraphs of the article that match
     partial: bool = False  # matches some of the words only (the query was relaxed)
+    duplicates: tuple[Duplicate, ...] = ()  # copies collapsed into this result
 
     @property
     def more(self) -> int:
@@ -168,13 +179,16 @@ class TermInfo:
     stem: str
     field: str
     matched: tuple[str, ...]  # index terms it matched (several for prefix and fuzzy)
+    # "word", "phrase", "exact" (verbatim, unstemmed), "fuzzy" (word~) or "prefix" (word*)
+    kind: str = "word"
+    expansions: tuple[str, ...] = ()  # the words as written that a fuzzy word matched
 
 
 @dataclass(frozen=True)
 class ResultPage:
     request: SearchRequest
-    total_articles: int
-    total_paragraphs: int
+    total_articles: int  # articles matching every word
+    total_paragraphs: int  # paragraphs matching every word
     page: int
     per_page: int
     pages: int
@@ -186,12 +200,15 @@ class ResultPage:
     suggestion: str | None
     parsed_query: str
     terms: tuple[TermInfo, ...]
-    relaxed: bool = False  # results are partial matches: not every word was found
+    relaxed: bool = False  # this page holds partial matches (not every word was found)
     timed_out: bool = False  # the search hit its time limit; results may be incomplete
     # Set when words in no document were corrected and the corrected query
     # searched instead: ``query`` is what was searched, ``corrected_from`` what was typed.
     query: str | None = None
     corrected_from: str | None = None
+    partial_articles: int = 0  # articles matching some of the words, ranked after the others
+    facets_partial: bool = False  # no article matches every word: facets count partial ones
+    excluded_undated: int = 0  # articles a date filter left out for having no date
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ def page_as_dict(page: ResultPage) -> dict[str, Any]:
         "corrected_from": page.corrected_from,
         "total_articles": page.total_articles,
         "total_paragraphs": page.total_paragraphs,
+        "partial_articles": page.partial_articles,
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,
@@ -34,6 +35,7 @@ def page_as_dict(page: ResultPage) -> dict[str, Any]:
                 "partial": r.partial,
                 "matching_paragraphs": r.matching_paragraphs,
                 "more": r.more,
+                "duplicates": [asdict(d) for d in r.duplicates],
                 "paragraphs": [
                     {
                         "position": p.position,
@@ -51,10 +53,17 @@ def page_as_dict(page: ResultPage) -> dict[str, Any]:
         "timeline": {
             "unit": page.timeline_unit,
             "buckets": [
-                {"label": b.label, "from": b.date_from, "to": b.date_to, "count": b.count}
+                {
+                    "label": b.label,
+                    "from": b.date_from or None,
+                    "to": b.date_to or None,
+                    "count": b.count,
+                }
                 for b in page.timeline
             ],
         },
+        "facets_partial": page.facets_partial,
+        "excluded_undated": page.excluded_undated,
         "suggestion": page.suggestion,
         "parsed_query": page.parsed_query,
         "terms": [asdict(t) for t in page.terms],

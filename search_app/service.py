@@ -31,11 +31,11 @@ from . import present
 from .analysis import STOPWORDS, fold
 from .cache import BoundedCache
 from .config import Settings
-from .engine.base import EngineReader, Filters, SearchSpec
+from .engine.base import EngineReader, Filters, Hits, SearchSpec
 from .engine.whoosh.indexing import ParagraphIndex
 from .engine.whoosh.reader import deadline_after
 from .models import ArticleView, IndexStats, ResultPage, SearchRequest
-from .query import Context, Parsed, QueryError, highlight_terms, parse
+from .query import Context, Parsed, QueryError, parse
 from .query.dates import date_range
 from .query.pasted import is_pasted_text
 from .request import check_request
@@ -55,6 +55,9 @@ SPELLER_CHECK = 1.0
 THIN_RESULTS = 3
 # Spelling work per request, in seconds: past it the query is searched as typed.
 SPELLING_BUDGET = 0.05
+# Ranks read past the page, so that copies folded into a better-ranked result
+# leave the page full (a few copies per page is the common case).
+COLLAPSE_SLACK = 5
 # Completions of the word being typed (live=1) searched with it.
 LIVE_COMPLETIONS = 8
 # The word being typed: a plain word at the end, after a space or at the start.
@@ -254,18 +257,17 @@ class SearchService:
             query=plan.query,
             filters=Filters(frozenset(req.sources), req_dates + plan.dates),
             loose=plan.loose,
-            relax_below=req.per_page,
             partial_factor=PARTIAL_FACTOR,
             text_only=plan.text_only,
             exact=tuple(parsed.prepared.exact),
             sort=req.sort,
-            offset=(req.page - 1) * req.per_page,
-            limit=req.per_page,
             paragraphs=present.MAX_SHOWN_PARAGRAPHS,
             deadline=deadline,
         )
-        hits = reader.search(spec)
-        results = present.results(reader, hits, highlight_terms(plan.query))
+        exact = parsed.prepared.exact
+        searched = frozenset(parsed.tree.terms())
+        hits, ranked = _collapsed_page(reader, spec, (req.page - 1) * req.per_page, req.per_page)
+        results = present.results(reader, ranked, present.query_marks(plan.query))
         facets, timeline, unit = present.facets(hits, req)
         return ResultPage(
             request=req,
@@ -273,17 +275,21 @@ class SearchService:
             total_paragraphs=hits.total_paragraphs,
             page=req.page,
             per_page=req.per_page,
-            pages=max(1, math.ceil(hits.total_articles / req.per_page)),
+            # Partial matches are pages too: they follow the all-words articles.
+            pages=max(1, math.ceil((hits.total_articles + hits.partial_articles) / req.per_page)),
             took_ms=(time.perf_counter() - started) * 1000,
             results=results,
             facets=facets,
             timeline=timeline,
             timeline_unit=unit,
             suggestion=None,
-            parsed_query=reader.describe(parsed.tree),
-            terms=parsed.terms,
-            relaxed=hits.relaxed,
+            parsed_query=present.describe_exact(reader.describe(parsed.tree), exact),
+            terms=present.explain_terms(text, exact, parsed.terms, searched, speller),
+            relaxed=any(r.partial for r in results),
             timed_out=hits.timed_out,
+            partial_articles=hits.partial_articles,
+            facets_partial=hits.facets_partial,
+            excluded_undated=hits.excluded_undated,
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -313,7 +319,7 @@ class SearchService:
         stored = reader.article(article_id)
         if stored is None:
             return None
-        stems: frozenset[str] = frozenset()
+        stems = present.Marks()
         positions: tuple[int, ...] = ()
         if q and q.strip():
             deadline = deadline_after(self.settings.search_timeout)
@@ -322,11 +328,31 @@ class SearchService:
             except QueryError:
                 parsed = None
             if parsed is not None:
-                stems = highlight_terms(parsed.tree)
+                stems = present.query_marks(parsed.tree)
                 positions = reader.matching_positions(
                     article_id, parsed.plan.query, parsed.plan.dates, deadline
                 )
         return present.article_view(stored, stems, positions)
+
+
+def _collapsed_page(
+    reader: EngineReader, spec: SearchSpec, offset: int, limit: int
+) -> tuple[Hits, list[present.Collapsed]]:
+    """The page's results, copies folded into the better-ranked article they repeat.
+
+    Copies are folded over every rank up to the page, not within the page
+    alone, so a result is on the same page whatever the page size; the ranks
+    read grow until the page is full after folding (or the results end). The
+    ranks above the page come brief (their best paragraph's fingerprint only).
+    """
+    want = offset + limit
+    window = want + COLLAPSE_SLACK + want // 20
+    while True:
+        hits = reader.search(replace(spec, offset=0, limit=window, brief_before=offset))
+        ranked = present.collapse(reader, hits.groups)
+        if len(ranked) >= want or len(hits.groups) < window or hits.timed_out:
+            return hits, ranked[offset:want]
+        window += want - len(ranked) + COLLAPSE_SLACK
 
 
 def _live_text(q: str, speller: Speller | None) -> str:

@@ -41,10 +41,11 @@ class SearchSpec:
 
     query: Node  # every hit must match it (required date ranges taken out: see filters)
     filters: Filters = Filters()
-    # Fewer than ``relax_below`` articles for ``query``: add articles matching
-    # ``loose`` (some of the words), scores times ``partial_factor``, flagged partial.
+    # Articles matching ``loose`` (some of the words) but not ``query`` are partial
+    # matches: counted (Hits.partial_articles) and ranked after every all-words
+    # article, in an order that does not depend on offset and limit; scores
+    # times ``partial_factor``, flagged partial.
     loose: Node | None = None
-    relax_below: int = 0
     partial_factor: float = 0.7
     text_only: Node | None = None  # counts an article's paragraphs with the words in their text
     exact: tuple[str, ...] = ()  # verbatim phrases every hit's paragraph text must contain
@@ -52,6 +53,10 @@ class SearchSpec:
     offset: int = 0
     limit: int = 10
     paragraphs: int = 3  # best matching paragraphs returned per article
+    # Groups ranked before this (counted from the first result) may carry only their
+    # best paragraph's fingerprint and ref, no text or fields: enough to fold copies
+    # (present.collapse) above the page at a fraction of the reads.
+    brief_before: int = 0
     deadline: float = math.inf  # time.monotonic() past which scoring stops (Expired)
 
 
@@ -76,13 +81,25 @@ class ArticleGroup:
 
 @dataclass(frozen=True)
 class Hits:
-    groups: tuple[ArticleGroup, ...]  # the requested page
-    total_articles: int
-    total_paragraphs: int
-    sources: tuple[tuple[str, int], ...] = ()  # articles per source key
-    months: tuple[tuple[tuple[int, int], int], ...] = ()  # articles per (year, month)
-    relaxed: bool = False
+    """One page of a search, and the counts of the whole search.
+
+    The fields after ``timed_out`` have defaults, so an engine that does not
+    find partial matches or count undated articles still constructs one.
+    """
+
+    groups: tuple[ArticleGroup, ...]  # the requested page: all-words articles, then partial
+    total_articles: int  # articles matching every word
+    total_paragraphs: int  # paragraphs matching every word
+    # Facets: articles per source key and per (year, month) of the all-words set,
+    # or of the partial set when no article matches every word (facets_partial).
+    sources: tuple[tuple[str, int], ...] = ()
+    months: tuple[tuple[tuple[int, int], int], ...] = ()
+    relaxed: bool = False  # the page holds partial matches
     timed_out: bool = False
+    partial_articles: int = 0  # articles matching some of the words, not all
+    facets_partial: bool = False  # sources/months/undated count the partial set
+    undated: int = 0  # articles of the facet set without a date (not in months)
+    excluded_undated: int = 0  # all-words articles a date limit left out for having no date
 
 
 class EngineReader(ABC):
@@ -118,6 +135,14 @@ class EngineReader(ABC):
 
     @abstractmethod
     def article(self, article_id: str) -> StoredArticle | None: ...
+
+    def fingerprints(self, group: ArticleGroup) -> frozenset[str]:
+        """The fingerprints of every paragraph of a found article (duplicate collapse).
+
+        Reads the whole article by default; an engine with a cheaper path overrides it.
+        """
+        stored = self.article(group.article_id)
+        return frozenset(stored.fingerprints) if stored else frozenset()
 
     @abstractmethod
     def matching_positions(

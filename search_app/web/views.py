@@ -23,6 +23,14 @@ bp = Blueprint("views", __name__)
 bp.record_once(lambda state: filters.init_app(state.app))
 
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest", "oldest": "Oldest"}
+# How each word was read, for "Explain this query" (TermInfo.kind).
+TERM_KINDS = {
+    "word": "word",
+    "phrase": "in a phrase",
+    "exact": "exact: as written",
+    "fuzzy": "fuzzy~: close spellings",
+    "prefix": "prefix*: word beginnings",
+}
 
 
 @bp.app_template_filter("safe_href")
@@ -95,6 +103,7 @@ def search() -> Any:
         "paging": _paging(page) if page else [],
         "search_url": search_url,
         "sort_labels": SORT_LABELS,
+        "term_kinds": TERM_KINDS,
         "explain": request.args.get("explain") == "1",
         "elapsed_ms": (time.perf_counter() - started) * 1000,
     }
@@ -116,6 +125,7 @@ def _search_error(q: str, message: str, position: int | None, fragment: bool) ->
         position=position,
         search_url=search_url,
         sort_labels=SORT_LABELS,
+        term_kinds=TERM_KINDS,
         explain=False,
         paging=[],
     )

@@ -89,10 +89,25 @@ def test_equal_dates_put_the_better_match_first(small: SearchService) -> None:
 def test_a_date_limit_leaves_undated_articles_out(small: SearchService) -> None:
     page = small.search(SearchRequest("storm", date_from="2021"))
     assert [r.id for r in page.results] == ["d1"]
+    assert page.excluded_undated == 1  # u1, said so
+    assert small.search(SearchRequest("storm date:2021")).excluded_undated == 1
+    assert small.search(SearchRequest("storm")).excluded_undated == 0  # no date limit
+
+
+def test_undated_articles_have_a_facet_value_and_a_timeline_bucket(small: SearchService) -> None:
+    page = small.search(SearchRequest("storm"))
+    years = {f.value: f.count for f in page.facets["year"]}
+    assert years == {"2021": 1, "2020": 1, "2019": 2, "undated": 1}
+    assert (page.timeline[-1].label, page.timeline[-1].count) == ("undated", 1)
+    assert page.timeline[-1].date_from == page.timeline[-1].date_to == ""
+    assert sum(b.count for b in page.timeline) == page.total_articles == 5
 
 
 def test_partial_matches_are_flagged_when_nothing_has_every_word(small: SearchService) -> None:
     page = small.search(SearchRequest("storm visitor"))
-    assert page.total_articles == 5
+    assert page.total_articles == 0 and page.total_paragraphs == 0
+    assert page.partial_articles == 5 and page.pages == 1
+    assert page.facets_partial is True  # the facets count the partial matches, and say so
+    assert sum(v.count for v in page.facets["source"]) == 5
     assert page.relaxed is True
     assert all(r.partial for r in page.results)

@@ -143,7 +143,7 @@ def check_query(service: SearchService) -> Callable[[str], None]:
         except QueryError as exc:
             assert exc.message
             return
-        assert page.total_articles >= len(page.results)
+        assert page.total_articles + page.partial_articles >= len(page.results)
 
     return check
 

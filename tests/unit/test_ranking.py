@@ -1,4 +1,4 @@
-"""Ranking: all the words first; partial matches follow, flagged, only when needed."""
+"""Ranking: all the words first; partial matches follow, flagged, counted apart."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ def test_no_partial_matches_when_every_word_fills_a_page(service):
     assert set(ids(page)) == {"all-three", "all-three-b"}
     assert page.total_articles == 2
     assert not page.relaxed and not any(r.partial for r in page.results)
+    # Counted all the same, and the next page holds them.
+    assert page.partial_articles == 2 and page.pages == 2
+    after = service.search(SearchRequest(q="storm flood harbour", per_page=2, page=2))
+    assert set(ids(after)) == {"two-words", "one-word"}
+    assert after.relaxed and all(r.partial for r in after.results)
+    assert after.total_articles == 2 and after.partial_articles == 2
 
 
 def test_stopwords_outside_phrases_do_not_make_a_match_partial(service):

@@ -30,7 +30,12 @@ def test_facets_and_timeline_have_counts(client):
     years = {f["value"]: f["count"] for f in data["facets"]["year"]}
     assert years["2021"] == 4 and years["2011"] == 1
     assert data["timeline"]["unit"] == "year"
-    assert sum(b["count"] for b in data["timeline"]["buckets"]) == 5
+    buckets = data["timeline"]["buckets"]
+    assert sum(b["count"] for b in buckets if b["from"]) == 5
+    # Articles without a date are counted too: a last bucket and a facet value of their own.
+    assert buckets[-1] == {"label": "undated", "from": None, "to": None, "count": 2}
+    assert years["undated"] == 2
+    assert sum(years.values()) == data["total_articles"] == 7
 
 
 def test_source_and_date_filters_combine_with_the_query(client):
@@ -222,3 +227,30 @@ def test_live_search_of_a_query_at_the_length_limit_is_no_error(client):
 def test_an_unknown_word_is_not_replaced_by_a_stopword(client):
     data = client.get("/api/search?q=asy").get_json()
     assert data["query"] == "asy" and data["corrected_from"] is None
+
+
+def test_a_date_filter_says_how_many_undated_articles_it_left_out(client):
+    data = client.get("/api/search?q=myanmar&from=2021").get_json()
+    assert data["total_articles"] == 4
+    assert data["excluded_undated"] == 2
+    assert client.get("/api/search?q=myanmar").get_json()["excluded_undated"] == 0
+
+
+def test_terms_say_their_kind_and_what_a_fuzzy_word_matched(client):
+    data = client.get('/api/search?q="seeking+asylum"+goverment~').get_json()
+    terms = {t["word"]: t for t in data["terms"]}
+    assert terms["seeking"]["kind"] == "phrase" and terms["seeking"]["expansions"] == []
+    assert terms["goverment"]["kind"] == "fuzzy"
+    assert terms["goverment"]["expansions"] == ["government"]
+    assert terms["goverment"]["matched"] == ["govern"]
+
+
+def test_openapi_names_every_field_the_search_returns(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    data = client.get("/api/search?q=myanmar+goverment~&per_page=3").get_json()
+    assert set(data) == set(schemas["ResultPage"]["properties"])
+    result = data["results"][0]
+    assert set(result) == set(schemas["ArticleResult"]["properties"])
+    paragraph = schemas["ArticleResult"]["properties"]["paragraphs"]["items"]["properties"]
+    assert set(result["paragraphs"][0]) == set(paragraph)
+    assert set(data["terms"][0]) == set(schemas["Term"]["properties"])

@@ -200,3 +200,41 @@ def test_pages_have_no_inline_script_or_style(client):
         assert all(s.get("src") for s in page.select("script"))
         assert not page.select("[style]") and not page.select("style")
         assert not [t for t in page.find_all(True) if any(a.startswith("on") for a in t.attrs)]
+
+
+def test_a_date_filter_says_how_many_undated_articles_it_left_out(client):
+    soup = BeautifulSoup(client.get("/search?q=myanmar&from=2021").data, "html.parser")
+    note = soup.select_one("#excluded-undated")
+    assert note is not None
+    assert " ".join(note.get_text().split()) == (
+        "2 undated articles are left out by the date filter: search all dates."
+    )
+    assert note.a["href"] == "/search?q=myanmar"
+    # The undated year is counted, not a link: it has no period to keep.
+    soup = BeautifulSoup(client.get("/search?q=myanmar").data, "html.parser")
+    undated = soup.select_one("#facet-year .undated")
+    assert " ".join(undated.get_text().split()) == "undated 2"
+    assert undated.find("a") is None
+
+
+def test_explain_says_how_each_word_was_read(client):
+    page = BeautifulSoup(
+        client.get('/search?q=exact:"seeking+asylum"+diplom*+goverment~&explain=1').data, "lxml"
+    )
+    parsed = page.select_one("#explain .parsed").get_text()
+    assert parsed.endswith('AND exact:"seeking asylum"')  # the verbatim check, unstemmed
+    rows = {
+        tr.select("td")[0].get_text(): [" ".join(td.get_text().split()) for td in tr.select("td")]
+        for tr in page.select("#explain tbody tr")
+    }
+    assert rows["seeking"][1:] == [
+        "exact: as written",
+        "text",
+        "none: matched as written",
+        "seeking (word for word)",
+    ]
+    assert rows["diplom"][1] == "prefix*: word beginnings"
+    assert "diplomat" in rows["diplom"][4]
+    word, kind, _field, _stem, matched = rows["goverment"]
+    assert kind == "fuzzy~: close spellings"
+    assert matched == "government → govern"  # the word as written, then the term searched

@@ -33,15 +33,42 @@ LongDates = tuple[tuple[int | None, int | None], ...]  # (low, high) as date-col
 _SOFT_MAX = [1.0, 1.0, *(1.0 + 0.1 * math.log(n) for n in range(2, 256))]
 
 
+# Partial matches whose article as a whole is scored (article_score), best
+# paragraph scores first; the rest follow them ranked by paragraph alone. A
+# constant, never the page size: page 2 at 10 a page must be ranks 11-20 at
+# 100 a page, and the article BM25 costs words x candidates.
+PARTIAL_RANKED = 1000
+
+
 @dataclass
 class Found:
-    """The matching articles of one search, by article number (see doctables)."""
+    """The matching articles of one search, by article number (see doctables).
+
+    Three tiers, each ranked on its own and shown in this order: the articles
+    matching every word (``rank``), then the partial matches whose article
+    score was computed (``partial_rank``), then the remaining partial matches
+    (``partial_tail``), so no partial match ever comes before an all-words one.
+    """
 
     rank: dict[int, float] = field(default_factory=dict)  # ranking score
     counts: dict[int, int] = field(default_factory=dict)  # matching paragraphs
     hits_of: dict[int, dict[int, float]] = field(default_factory=dict)  # the pass that found it
-    partial: set[int] = field(default_factory=set)  # found by the partial-match pass
-    paragraphs: int = 0
+    partial: set[int] = field(default_factory=set)  # matching some of the words only
+    partial_rank: dict[int, float] = field(default_factory=dict)
+    partial_tail: dict[int, float] = field(default_factory=dict)
+    paragraphs: int = 0  # paragraphs matching every word
+    undated_excluded: int = 0  # all-words articles a date limit left out for having no date
+    partial_undated_excluded: int = 0  # the same among the partial matches
+
+    def tiers(self) -> tuple[dict[int, float], ...]:
+        return (self.rank, self.partial_rank, self.partial_tail)
+
+    def score(self, a: int) -> float:
+        """A found article's score, whatever its tier."""
+        for tier in self.tiers():
+            if a in tier:
+                return tier[a]
+        raise KeyError(a)
 
 
 def within(raw: int | None, dates: LongDates) -> bool:
@@ -53,23 +80,15 @@ def within(raw: int | None, dates: LongDates) -> bool:
     return all((lo is None or raw >= lo) and (hi is None or raw <= hi) for lo, hi in dates)
 
 
-def collect(
+def _candidates(
     scorer: QueryScorer,
-    found: Found,
     hits: dict[int, float],
-    words: Mapping[str, float],
     exact: list[re.Pattern[str]],
     sources: frozenset[str],
     dates: LongDates,
-    factor: float = 1.0,
-    partial: bool = False,
-) -> None:
-    """Add the articles whose paragraphs are in ``hits`` to ``found``, ranked.
-
-    ``words`` are the index terms of the query that found them, with their
-    weights, for the article score. The partial-match pass adds only articles not found yet,
-    scaled by ``factor`` and flagged partial.
-    """
+) -> tuple[dict[int, float], dict[int, int], int]:
+    """Each article's best paragraph score and matching paragraphs, past the filters,
+    and how many articles the date limits left out for having no date."""
     tables = scorer.tables
     doc_article = tables.doc_article
     if exact:
@@ -80,30 +99,83 @@ def collect(
             if doc_article[d] >= 0 and all(p.search(stored(d).get("text", "")) for p in exact)
         }
     best, counts = _best_per_article(hits, doc_article)
+    undated = 0
     if sources or dates:
         src, when = tables.article_sources, tables.article_dates
-        best = {
-            a: s
-            for a, s in best.items()
-            if (not sources or src[a] in sources) and within(when[a], dates)
-        }
-    rank = found.rank
-    whole = _article_scores(scorer, words, best.keys() - rank)
-    paragraphs = 0
+        kept = {a: s for a, s in best.items() if not sources or src[a] in sources}
+        if dates:
+            undated = sum(1 for a in kept if not when[a])
+            kept = {a: s for a, s in kept.items() if within(when[a], dates)}
+        best = kept
+    return best, counts, undated
+
+
+def _soft_max(best: float, n: int) -> float:
+    """The best paragraph decides; more matching paragraphs help a little."""
+    return best * (_SOFT_MAX[n] if n < len(_SOFT_MAX) else 1.0 + 0.1 * math.log(n))
+
+
+def collect(
+    scorer: QueryScorer,
+    found: Found,
+    hits: dict[int, float],
+    words: Mapping[str, float],
+    exact: list[re.Pattern[str]],
+    sources: frozenset[str],
+    dates: LongDates,
+) -> None:
+    """Add the articles whose paragraphs are in ``hits`` (every word) to ``found``, ranked.
+
+    ``words`` are the index terms of the query that found them, with their
+    weights, for the article score.
+    """
+    best, counts, undated = _candidates(scorer, hits, exact, sources, dates)
+    whole = _article_scores(scorer, words, best.keys())
     for a, s in best.items():
-        n = counts[a]
-        paragraphs += n
-        if a in rank:
-            continue
-        # A soft maximum: the best paragraph decides, more matching paragraphs help a little.
-        s *= _SOFT_MAX[n] if n < len(_SOFT_MAX) else 1.0 + 0.1 * math.log(n)
-        # The article as a whole counts too (article_score): words held anywhere in it.
-        rank[a] = combine(s, whole.get(a, 0.0)) * factor
-        found.counts[a] = n
+        found.rank[a] = combine(_soft_max(s, counts[a]), whole.get(a, 0.0))
+        found.counts[a] = counts[a]
         found.hits_of[a] = hits
-        if partial:
-            found.partial.add(a)
-    found.paragraphs = max(found.paragraphs, paragraphs)
+    found.paragraphs = sum(counts[a] for a in best)
+    found.undated_excluded = undated
+
+
+def collect_partial(
+    scorer: QueryScorer,
+    found: Found,
+    hits: dict[int, float],
+    words: Mapping[str, float],
+    exact: list[re.Pattern[str]],
+    sources: frozenset[str],
+    dates: LongDates,
+    factor: float,
+    rank: bool = True,
+) -> None:
+    """Add the articles matching only some of the words (``hits`` less ``found.rank``).
+
+    Always counted; ranked only when ``rank`` (a page reaches past the
+    all-words articles). The ranking never depends on how far the page
+    reaches: the PARTIAL_RANKED articles with the best paragraph scores get
+    the article score and rank first, the rest follow by paragraph score.
+    Scores are scaled by ``factor`` (shown scores stay below comparable
+    all-words ones).
+    """
+    best, counts, undated = _candidates(scorer, hits, exact, sources, dates)
+    for a in found.rank:
+        best.pop(a, None)
+    found.partial = set(best)
+    found.partial_undated_excluded = max(0, undated - found.undated_excluded)
+    if not rank:
+        return
+    soft = {a: _soft_max(s, counts[a]) for a, s in best.items()}
+    # Ties by article number: the same index gives the same order every time.
+    head = heapq.nsmallest(PARTIAL_RANKED, soft, key=lambda a: (-soft[a], a))
+    whole = _article_scores(scorer, words, set(head))
+    for a in head:
+        found.partial_rank[a] = combine(soft.pop(a), whole.get(a, 0.0)) * factor
+    found.partial_tail.update((a, s * factor) for a, s in soft.items())
+    for a in best:
+        found.counts[a] = counts[a]
+        found.hits_of[a] = hits
 
 
 def _article_scores(
@@ -176,8 +248,22 @@ def _best_per_article(
 
 
 def order(found: Found, tables: DocTables, sort: str, end: int) -> list[int]:
-    """The first ``end`` articles in the requested order."""
-    rank = found.rank
+    """The first ``end`` articles in the requested order: all-words articles first,
+    then partial matches (each ranked on its own)."""
+    shown: list[int] = []
+    if sort == "relevance":
+        tiers = found.tiers()
+    else:  # by date, partial matches form one tier: their scores only break ties
+        tiers = (found.rank, {**found.partial_tail, **found.partial_rank})
+    for tier in tiers:
+        if len(shown) >= end:
+            break
+        shown += _order_tier(tier, tables, sort, end - len(shown))
+    return shown
+
+
+def _order_tier(rank: dict[int, float], tables: DocTables, sort: str, end: int) -> list[int]:
+    """The first ``end`` articles of one tier."""
     if sort == "relevance":
         # Equal scores keep the order the articles were found in, which is
         # the same for the same index: stable from page to page.

@@ -22,7 +22,7 @@ from ...models import ArticleRef, StoredArticle
 from ...query import term_weights
 from ...query.prepare import exact_pattern
 from ...query.rewrite import DateLimits
-from ...query.tree import Fuzzy, Node, Prefix, TermRange, Wildcard
+from ...query.tree import AndMaybe, Fuzzy, Node, Prefix, TermRange, Wildcard
 from ..base import (
     ArticleGroup,
     EngineReader,
@@ -35,7 +35,7 @@ from . import syntax
 from .caches import PostingsCache, WordScores
 from .doctables import NO_ARTICLE, DocTables, SegmentCache
 from .documents import read_article
-from .ranking import Found, LongDates, collect, order, within
+from .ranking import Found, LongDates, collect, collect_partial, order, within
 from .scoring import QueryScorer
 
 
@@ -119,39 +119,76 @@ class WhooshReader(EngineReader):
         exact = [exact_pattern(p) for p in spec.exact]
         found = Found()
         expired = False
+        end = spec.offset + spec.limit
         try:
             hits = scorer.scores(syntax.compile_tree(spec.query))
             collect(scorer, found, hits, term_weights(spec.query), exact, sources, dates)
-            if spec.loose is not None and len(found.rank) < spec.relax_below:
-                # Fewer than a page for all the words: follow with partial matches,
-                # scaled down so that articles with every word stay ahead of equals.
-                loose = scorer.scores(syntax.compile_tree(spec.loose))
+            if spec.loose is not None:
+                # Partial matches are always counted, and ranked only when the page
+                # reaches past the all-words articles (they never come before one).
                 words, factor = term_weights(spec.loose), spec.partial_factor
-                collect(scorer, found, loose, words, exact, sources, dates, factor, partial=True)
+                reach = end > len(found.rank)
+                # Counted only: the proximity bonus changes scores, never the set.
+                counted = spec.loose
+                while not reach and isinstance(counted, AndMaybe):
+                    counted = counted.a
+                loose = scorer.scores(syntax.compile_tree(counted))
+                collect_partial(
+                    scorer, found, loose, words, exact, sources, dates, factor, rank=reach
+                )
         except Expired:
             # Past the deadline: answer with the passes that finished (none, if
             # the all-words pass itself ran out of time).
             expired = True
-        shown = order(found, tables, spec.sort, spec.offset + spec.limit)[spec.offset :]
-        text_q = None if found.partial else spec.text_only
+        shown = order(found, tables, spec.sort, end)[spec.offset :]
+        text_q = spec.text_only if found.rank else None
         try:
             own = scorer.scores(syntax.compile_tree(text_q)) if text_q and shown else None
         except Expired:
             expired, own = True, None
-        months = Counter(map(tables.article_months.__getitem__, found.rank))
-        months.pop(0, None)  # undated
+        # Facets count the all-words articles; the partial ones only when no article has
+        # every word (Hits.facets_partial says so).
+        counted = found.rank.keys() if found.rank else found.partial
+        months = Counter(map(tables.article_months.__getitem__, counted))
+        undated = months.pop(0, 0)
         return Hits(
-            groups=tuple(self._group(found, a, own, spec.paragraphs) for a in shown),
+            groups=tuple(
+                self._group(found, a, found.score(a), own, spec.paragraphs)
+                if spec.offset + i >= spec.brief_before
+                else self._brief(found, a, found.score(a))
+                for i, a in enumerate(shown)
+            ),
             total_articles=len(found.rank),
             total_paragraphs=found.paragraphs,
-            sources=tuple(Counter(map(tables.article_sources.__getitem__, found.rank)).items()),
+            sources=tuple(Counter(map(tables.article_sources.__getitem__, counted)).items()),
             months=tuple((divmod(ym, 100), c) for ym, c in months.items()),
-            relaxed=bool(found.partial),
+            relaxed=any(a in found.partial for a in shown),
             timed_out=expired,
+            partial_articles=len(found.partial),
+            facets_partial=not found.rank and bool(found.partial),
+            undated=undated,
+            excluded_undated=(
+                found.undated_excluded if found.rank else found.partial_undated_excluded
+            ),
+        )
+
+    def _brief(self, found: Found, a: int, score: float) -> ArticleGroup:
+        """A group ranked before the page: its best paragraph's fingerprint, no text."""
+        hits = found.hits_of[a]
+        members = [d for d in self.tables().members(a) if d in hits]
+        best = max(members, key=lambda d: (hits[d], -d))
+        fingerprint = self.searcher.reader().stored_fields(best).get("fingerprint", "")
+        return ArticleGroup(
+            article_id=self.tables().article_ids[a],
+            score=score,
+            paragraphs=(ParagraphMatch(best, -1, hits[best], "", fingerprint),),
+            matching=found.counts[a],
+            partial=a in found.partial,
+            fields={},
         )
 
     def _group(
-        self, found: Found, a: int, own: dict[int, float] | None, shown: int
+        self, found: Found, a: int, score: float, own: dict[int, float] | None, shown: int
     ) -> ArticleGroup:
         tables = self.tables()
         hits = found.hits_of[a]
@@ -170,13 +207,17 @@ class WhooshReader(EngineReader):
                     fingerprint=fields.get("fingerprint", ""),
                 )
             )
-        matching = found.counts[a] if own is None else sum(1 for d in members if d in own)
+        partial = a in found.partial
+        if own is None or partial:
+            matching = found.counts[a]
+        else:
+            matching = sum(1 for d in members if d in own)
         return ArticleGroup(
             article_id=tables.article_ids[a],
-            score=found.rank[a],
+            score=score,
             paragraphs=tuple(paragraphs),
             matching=matching,
-            partial=a in found.partial,
+            partial=partial,
             fields=self._article_data(a),
         )
 
@@ -218,6 +259,22 @@ class WhooshReader(EngineReader):
 
     def article(self, article_id: str) -> StoredArticle | None:
         return read_article(self.searcher, article_id)
+
+    def fingerprints(self, group: ArticleGroup) -> frozenset[str]:
+        """From the article's paragraphs in the doc tables: reading the article by id
+        intersects the posting list of every paragraph (~0.2 s on Reuters)."""
+        if not group.paragraphs:
+            return super().fingerprints(group)
+        tables = self.tables()
+        number = tables.doc_article[group.paragraphs[0].ref]
+        if number == NO_ARTICLE:
+            return frozenset()
+        reader = self.searcher.reader()
+        return frozenset(
+            reader.stored_fields(d).get("fingerprint", "")
+            for d in tables.members(number)
+            if not reader.is_deleted(d)
+        )
 
     def matching_positions(
         self, article_id: str, q: Node, dates: DateLimits, deadline: float
