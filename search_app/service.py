@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import present
-from .analysis import STOPWORDS, fold
+from .analysis import STOPWORDS, fold, stem
 from .cache import BoundedCache
 from .config import Settings
 from .engine.base import EngineReader, Filters, Hits, SearchSpec
@@ -39,7 +39,7 @@ from .query import Context, Parsed, QueryError, parse
 from .query.dates import date_range
 from .query.pasted import is_pasted_text
 from .request import check_request
-from .spelling import Speller
+from .spelling import Correction, Speller
 from .suggest import Surfaces, completions
 from .vocabulary import SpellerCache
 
@@ -178,18 +178,23 @@ class SearchService:
             # While typing (live), the last word is a prefix, not a misspelling.
             m = _LAST_WORD.search(req.q) if req.live else None
             head, tail = (req.q[: m.start()], req.q[m.start() :]) if m else (req.q, "")
+            found = functools.lru_cache(maxsize=64)(self._finds_documents)
             fixes = speller.correct_query(
-                head, include_known=True, deadline=time.monotonic() + SPELLING_BUDGET
+                head,
+                include_known=True,
+                deadline=time.monotonic() + SPELLING_BUDGET,
+                found=found,
             )
             fixes = replace(fixes, text=fixes.text + tail)
             unknown = [c for c in fixes.changed if not c.known]
-            # Never search a stopword for a word typed: "asy" is not "as" (which finds all).
-            if (
-                not req.nocorrect
-                and unknown
-                and not any(fold(c.suggestion) in STOPWORDS for c in unknown)
-            ):
-                auto = speller.correct_query(head, deadline=time.monotonic() + SPELLING_BUDGET)
+            # Never search (or offer) a stopword for a word typed: "asy" is not "as",
+            # "ben" not "be"; the search drops stopwords, so it would search nothing.
+            if any(_to_stopword(c) for c in fixes.changed):
+                fixes = replace(fixes, text=typed)
+            elif not req.nocorrect and unknown:
+                auto = speller.correct_query(
+                    head, deadline=time.monotonic() + SPELLING_BUDGET, found=found
+                )
                 fixed = auto.text + tail
                 if fixed != req.q and len(fixed) <= self.settings.max_query_length:
                     corrected_from, req = req.q, replace(req, q=fixed)
@@ -205,6 +210,16 @@ class SearchService:
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
         )
+
+    @_serialized
+    def _finds_documents(self, word: str) -> bool:
+        """Whether a word as typed matches any paragraph: its index term (stem) is indexed.
+
+        Under the lock, as every read of the shared reader; one term lookup.
+        """
+        reader = self._current()
+        term = stem(fold(word))
+        return reader.doc_frequency("text", term) > 0 or reader.doc_frequency("title", term) > 0
 
     @_serialized
     def _search_locked(
@@ -353,6 +368,10 @@ def _collapsed_page(
         if len(ranked) >= want or len(hits.groups) < window or hits.timed_out:
             return hits, ranked[offset:want]
         window += want - len(ranked) + COLLAPSE_SLACK
+
+
+def _to_stopword(c: Correction) -> bool:
+    return fold(c.suggestion) in STOPWORDS and fold(c.word) not in STOPWORDS
 
 
 def _live_text(q: str, speller: Speller | None) -> str:

@@ -22,12 +22,12 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from symspellpy import SymSpell, Verbosity
 
-from .analysis import STOPWORDS, TOKEN_PATTERN, fold
+from .analysis import STOPWORDS, TOKEN_PATTERN, fold, stem
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,17 @@ def _allowed_distance(word: str, max_distance: int = MAX_DISTANCE) -> int:
     if len(word) <= 4:
         return min(1, max_distance)
     return max_distance
+
+
+def _worth_making(
+    fix: Correction | None, word: str, found: Callable[[str], bool] | None
+) -> Correction | None:
+    """The correction, unless it would search what the word finds already (see correct_query)."""
+    if fix is None or stem(fold(fix.suggestion)) == stem(fold(word)):
+        return None
+    if not fix.known and found is not None and found(word):
+        return replace(fix, known=True)  # offered when results are thin, never forced
+    return fix
 
 
 def _correctable(word: str) -> bool:
@@ -241,6 +252,7 @@ class Speller:
         include_known: bool = False,
         deadline: float | None = None,
         max_words: int = MAX_QUERY_WORDS,
+        found: Callable[[str], bool] | None = None,
     ) -> QueryCorrection:
         """The query with its misspelt words corrected, and what changed.
 
@@ -250,6 +262,13 @@ class Speller:
         "did you mean" offer rather than an automatic correction). At most
         ``max_words`` words are looked at, and none after ``deadline``
         (a ``time.monotonic()`` value).
+
+        ``found`` tells whether a word as typed finds documents in the index
+        (its stem is indexed): such a word is no misspelling even when the
+        vocabulary lacks its surface form ("comprised" where articles say
+        "comprise"), and correcting it would only swap a word that matches
+        for one that may not ("relaxation" -> "reclamation"). A suggestion
+        with the typed word's stem is never made: it finds the same articles.
         """
         out: list[str] = []
         changed: list[Correction] = []
@@ -278,6 +297,7 @@ class Speller:
                 if looked < max_words and not _past(deadline):
                     looked += 1
                     fix = self.correct(word)
+                    fix = _worth_making(fix, word, found)
                 if fix is not None and (include_known or not fix.known):
                     changed.append(fix)
                     pieces.append(fix.suggestion)

@@ -23,6 +23,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
     docs += [
         {"id": "typo", "title": "Letters", "text": "A reader wrote that the goverment is slow."},
         {"id": "rover", "title": "Cars", "text": "MG Rover will cover the lover of old cars."},
+        {"id": "blame", "title": "Fires", "text": "Officials blame the heat for the fires."},
+    ]
+    docs += [
+        {"id": f"z{i}", "title": f"Fire {i}", "text": f"Fire crews fought blazing fire {i}."}
+        for i in range(25)
     ]
     source = root / "docs.jsonl"
     source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
@@ -36,6 +41,14 @@ def test_a_known_but_rare_spelling_is_searched_and_offered_a_suggestion(service)
     assert page.corrected_from is None and page.query == "goverment"
     assert [r.id for r in page.results] == ["typo"]
     assert page.suggestion == "government"
+
+
+def test_a_word_its_stem_finds_is_searched_as_typed(service):
+    """The word "blaming" is in no article's word, but "blame" is: the search finds it, so the
+    query is not swapped for the frequent "blazing" (a different word)."""
+    page = service.search(SearchRequest("blaming"))
+    assert page.corrected_from is None and page.query == "blaming"
+    assert [r.id for r in page.results] == ["blame"]
 
 
 def test_the_suggestion_keeps_the_users_case(service):
