@@ -278,7 +278,9 @@ def _read_body(
         last_flag = None
         if b.kind == "h1":
             doc.removed.append(_removed(b.text, "title", "h1-heading"))
-        elif b.link_density > _LINK_DENSITY_DROP and not linked_sentence(b):
+        # A heading inside the body heads its section even when it links
+        # somewhere (a listicle's product names, an FAQ's questions).
+        elif b.link_density > _LINK_DENSITY_DROP and b.kind != "h" and not linked_sentence(b):
             doc.removed.append(_removed(b.text, "related", "link-density"))
         elif not seen_prose and b.kind != "h" and _DATELINE.search(b.text):
             # Date and byline lines above the first paragraph, in any language.

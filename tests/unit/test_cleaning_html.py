@@ -349,3 +349,25 @@ def test_short_labels_above_the_first_paragraph_are_dropped() -> None:
     assert art.paragraphs == ("The harbour", PROSE, "Read on", f"{PROSE} Again.")
     removed = {r.text: r.rule for r in art.removed}
     assert removed["Breaking News"] == removed["Text size"] == "leading-label"
+
+
+def test_a_linked_heading_in_the_body_is_kept_and_a_list_of_headline_links_is_not() -> None:
+    # Issue 16: headings inside the chosen body are its own (a listicle names each
+    # product with a link); lists of headlines are not, wherever they sit.
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><p>{PROSE} Cameras on the quay filmed it.</p>"
+        "<h2><a href='/cam'>1. Canon EOS R6 Mark II</a></h2>"
+        "<p>Its autofocus tracked every ferry across the harbour, even at dusk, in our tests.</p>"
+        "<ul><li><a href='/a'>Another story from the newsroom</a></li>"
+        "<li><a href='/b'>Yet another story from the newsroom</a></li></ul>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        PROSE,
+        f"{PROSE} Cameras on the quay filmed it.",
+        "1. Canon EOS R6 Mark II",
+        "Its autofocus tracked every ferry across the harbour, even at dusk, in our tests.",
+    )
+    assert ("related", "link-density") in {(r.category, r.rule) for r in art.removed}
