@@ -260,6 +260,7 @@ def _read_body(
     region = _region(walker, body)
     last_flag: int | None = None
     seen_prose = False
+    kinds: list[str] = []
     for i, b in enumerate(walker.blocks):
         if region not in b.path:
             continue
@@ -291,6 +292,12 @@ def _read_body(
         else:
             seen_prose = seen_prose or b.weight > 0
             doc.paragraphs.append(b.text)
+            kinds.append(b.kind)
+    # A heading with nothing of the body after it heads a section that was
+    # dropped or lies outside ("Comments", "Related", an author box's title).
+    while len(kinds) > 1 and kinds[-1] == "h":
+        kinds.pop()
+        doc.removed.append(_removed(doc.paragraphs.pop(), "related", "trailing-heading"))
 
 
 def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:

@@ -371,3 +371,17 @@ def test_a_linked_heading_in_the_body_is_kept_and_a_list_of_headline_links_is_no
         "Its autofocus tracked every ferry across the harbour, even at dusk, in our tests.",
     )
     assert ("related", "link-density") in {(r.category, r.rule) for r in art.removed}
+
+
+def test_a_heading_with_nothing_of_the_body_after_it_goes() -> None:
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><h2>What the council said</h2><p>{PROSE} The council agreed.</p>"
+        "<h3>Comments</h3><div class='comments'><p>First! This is my comment here.</p></div>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, "What the council said", f"{PROSE} The council agreed.")
+    assert ("Comments", "related", "trailing-heading") in {
+        (r.text, r.category, r.rule) for r in art.removed
+    }
