@@ -385,3 +385,19 @@ def test_a_heading_with_nothing_of_the_body_after_it_goes() -> None:
     assert ("Comments", "related", "trailing-heading") in {
         (r.text, r.category, r.rule) for r in art.removed
     }
+
+
+def test_the_author_box_after_the_article_goes_from_its_heading_on() -> None:
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><p>{PROSE} The council agreed.</p>"
+        "<h4>About the Author</h4><p>Jane Doe is the harbour correspondent. She has covered "
+        "ports and shipping for twenty years, from Rotterdam to Singapore.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, f"{PROSE} The council agreed.")
+    assert [(r.category, r.rule) for r in art.removed][:2] == [
+        ("meta", "author-box-heading"),
+        ("meta", "author-box-heading"),
+    ]
