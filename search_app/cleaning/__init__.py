@@ -38,7 +38,7 @@ __all__ = [
 
 # Stored with every article as provenance; bump whenever output can change, so
 # `reindex` knows which stored articles a new cleaner would clean differently.
-CLEANER_VERSION = "1.1.0"
+CLEANER_VERSION = "1.2.0"
 
 log = logging.getLogger(__name__)
 
