@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from ..models import Article, Removed
@@ -36,7 +38,7 @@ __all__ = [
 
 # Stored with every article as provenance; bump whenever output can change, so
 # `reindex` knows which stored articles a new cleaner would clean differently.
-CLEANER_VERSION = "1.1.0"
+CLEANER_VERSION = "1.2.0"
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,56 @@ def _check_content_type(content_type: str | None) -> None:
     raise CleaningError(f"unsupported content type {kind!r}: expected HTML or plain text")
 
 
+@dataclass
+class _Parsed:
+    """What the HTML or text parser found, before the paragraph rules."""
+
+    kind: str  # "HTML page" or "text", as error messages name it
+    paragraphs: list[str]
+    removed: list[Removed] = field(default_factory=list)
+    title: str | None = None
+    summary: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    canonical: str | None = None
+    author: str | None = None
+    low_confidence: bool = False
+
+
+def _as_text(raw: bytes | str, content_type: str | None, charset: str | None) -> str:
+    """The document as text: bytes decoded by their declared or sniffed charset."""
+    if isinstance(raw, bytes):
+        if not raw.strip():
+            raise CleaningError("empty document")
+        head = raw[:8192].decode("latin-1")
+        text = decode(raw, charset, html=_is_html(content_type, head))
+    else:
+        text = raw
+        check_text(text)
+    if not text.strip():
+        raise CleaningError("empty document")
+    return text
+
+
+def _parse(text: str, url: str | None, content_type: str | None, rules: Rules) -> _Parsed:
+    if not _is_html(content_type, text):
+        story = parse_text(text)
+        return _Parsed(
+            "text", story.paragraphs, title=story.title, summary=story.summary,
+            published=story.published,
+        )  # fmt: skip
+    page = parse_html(text, url, rules)
+    meta = page.meta
+    published = meta.published
+    if published is None:  # no date in the markup: the visible dateline, if any
+        datelines = (r.text for r in page.removed if r.rule == "leading-dateline")
+        published = next(filter(None, map(parse_date, datelines)), None)
+    return _Parsed(
+        "HTML page", page.paragraphs, list(page.removed), meta.title, meta.summary, published,
+        meta.source, meta.url, meta.author, page.low_confidence,
+    )  # fmt: skip
+
+
 def clean(
     raw: bytes | str,
     url: str | None = None,
@@ -110,40 +162,11 @@ def clean(
     """
     _check_content_type(content_type)
     active = (rules or default_rules()).for_url(url)
-    if isinstance(raw, bytes):
-        if not raw.strip():
-            raise CleaningError("empty document")
-        head = raw[:8192].decode("latin-1")
-        text = decode(raw, charset, html=_is_html(content_type, head))
-    else:
-        text = raw
-        check_text(text)
-    if not text.strip():
-        raise CleaningError("empty document")
+    parsed = _parse(_as_text(raw, content_type, charset), url, content_type, active)
+    removed = parsed.removed
+    title, summary = parsed.title, parsed.summary
 
-    title = summary = source = canonical = author = None
-    published = None
-    removed: list[Removed] = []
-    low_confidence = False
-    if _is_html(content_type, text):
-        page = parse_html(text, url, active)
-        paragraphs = page.paragraphs
-        removed.extend(page.removed)
-        meta = page.meta
-        title, published, source, canonical = meta.title, meta.published, meta.source, meta.url
-        if published is None:  # no date in the markup: the visible dateline, if any
-            datelines = (r.text for r in page.removed if r.rule == "leading-dateline")
-            published = next(filter(None, map(parse_date, datelines)), None)
-        summary, author = meta.summary, meta.author
-        low_confidence = page.low_confidence
-        kind = "HTML page"
-    else:
-        story = parse_text(text)
-        paragraphs = story.paragraphs
-        title, summary, published = story.title, story.summary, story.published
-        kind = "text"
-
-    filtered = apply_line_rules(paragraphs, active)
+    filtered = apply_line_rules(parsed.paragraphs, active)
     removed.extend(filtered.removed)
     # Separators ("***", "—") and stray punctuation are not paragraphs.
     removed.extend(
@@ -157,8 +180,9 @@ def clean(
             removed.append(Removed(p, "title", "title-repeat"))
         paragraphs = [p for p in paragraphs if normalise(p) != key]
     if not paragraphs:
-        raise CleaningError(f"no article text found in this {kind}")
-    if summary and kind == "HTML page":
+        raise CleaningError(f"no article text found in this {parsed.kind}")
+    html = parsed.kind == "HTML page"
+    if summary and html:
         # og:description is usually the lede cut short: not a standfirst of its own.
         probe = normalise(summary.rstrip(".\u2026 "))[:60]
         if probe and probe in normalise(" ".join(paragraphs[:3])):
@@ -168,11 +192,11 @@ def clean(
         title=title or derive_title(paragraphs[0]),
         paragraphs=tuple(paragraphs),
         summary=summary,
-        published=published,
-        source=attribution.publisher(source, removed, canonical or url, kind == "text"),
-        url=canonical or url,
+        published=parsed.published,
+        source=attribution.publisher(parsed.source, removed, parsed.canonical or url, not html),
+        url=parsed.canonical or url,
         contributors=" ".join(filtered.contributors) or None,
         removed=tuple(removed),
-        author=author or attribution.author_from_removed(removed, source),
-        low_confidence=low_confidence,
+        author=parsed.author or attribution.author_from_removed(removed, parsed.source),
+        low_confidence=parsed.low_confidence,
     )

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
-
+from . import tree
 from .attribution import (
     host_labels,
     join_names,
@@ -29,6 +29,7 @@ from .attribution import (
     tidy,
 )
 from .dates import parse_date
+from .tree import Element
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +123,16 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {str(k).lower().rsplit("/", 1)[-1] for k in kinds}
 
 
-def json_ld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+_LD_TYPE = re.compile("ld\\+json", re.I)
+
+
+def json_ld(root: Element) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page, @graph and lists flattened."""
     nodes: list[dict[str, Any]] = []
-    for script in soup.find_all("script", attrs={"type": re.compile("ld\\+json", re.I)}):
-        raw = script.string or script.get_text()
+    for script in root.iter("script"):
+        if not _LD_TYPE.search(script.get("type") or ""):
+            continue
+        raw = tree.text(script)
         raw = raw.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip()
         if not raw:
             continue
@@ -142,9 +148,9 @@ def json_ld(soup: BeautifulSoup) -> list[dict[str, Any]]:
     return nodes
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+def _meta_tags(root: Element) -> dict[str, str]:
     found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         content = tag.get("content")
         if not isinstance(content, str) or not content.strip():
             continue
@@ -200,7 +206,7 @@ def _ld_publisher(node: dict[str, Any], nodes: list[dict[str, Any]]) -> str | No
 
 
 def _site(
-    soup: BeautifulSoup,
+    root: Element,
     meta: dict[str, str],
     nodes: list[dict[str, Any]],
     article: dict[str, Any] | None,
@@ -222,8 +228,9 @@ def _site(
             return name
     # A <title> often ends with the site's name: take the part that spells the host.
     labels = host_labels(url)
-    if labels and soup.title is not None:
-        full = _text(soup.title.get_text(" ")) or ""
+    title_tag = tree.first(root, "title")
+    if labels and title_tag is not None:
+        full = _text(tree.text(title_tag, " ")) or ""
         for part in reversed(_TITLE_SEPARATORS.split(full)[1:]):
             if matches_site(part, labels):
                 return tidy(part)
@@ -245,8 +252,23 @@ def _ld_authors(value: Any, nodes: list[dict[str, Any]], source: str | None) -> 
     return names
 
 
+def _byline_elements(root: Element) -> list[Element | None]:
+    """The first itemprop=author, the first rel=author link and the first .byline element."""
+    by_prop = by_rel = by_class = None
+    for el in tree.elements(root):
+        if by_prop is None and _AUTHOR_PROP.search(el.get("itemprop") or ""):
+            by_prop = el
+        if by_rel is None and el.tag == "a" and "author" in (el.get("rel") or "").split():
+            by_rel = el
+        if by_class is None and _BYLINE_CLASS.search(" ".join(tree.classes(el))):
+            by_class = el
+        if by_prop is not None and by_rel is not None and by_class is not None:
+            break
+    return [by_prop, by_rel, by_class]
+
+
 def _author(
-    soup: BeautifulSoup,
+    root: Element,
     meta: dict[str, str],
     nodes: list[dict[str, Any]],
     article: dict[str, Any] | None,
@@ -267,47 +289,46 @@ def _author(
         if names:
             return join_names(names)
     # The visible byline costs a walk over the page: only when nothing else names one.
-    for found in (
-        soup.find(attrs={"itemprop": _AUTHOR_PROP}),
-        soup.find("a", rel="author"),
-        soup.find(class_=_BYLINE_CLASS),
-    ):
-        if isinstance(found, Tag):
-            inner = found.find(attrs={"itemprop": "name"})
-            el = inner if isinstance(inner, Tag) else found
-            names = parse_byline(el.get_text(" ", strip=True), source)
+    for found in _byline_elements(root):
+        if found is not None:
+            inner = next(
+                (d for d in found.iterdescendants(tree.ELEMENT) if d.get("itemprop") == "name"),
+                None,
+            )
+            el = inner if inner is not None else found
+            names = parse_byline(tree.text(el, " ", strip=True), source)
             if names:
                 return join_names(names)
     return None
 
 
-def _time_element(soup: BeautifulSoup) -> datetime | None:
+def _time_element(root: Element) -> datetime | None:
     """The first dated element that says it is the publication date, else the first <time>."""
     fallback = None
-    for el in soup.find_all(["time", "abbr", "span", "meta"], limit=400):
-        value = el.get("datetime") or (el.get("title") if el.name == "abbr" else None)
+    for el in islice(root.iter("time", "abbr", "span", "meta"), 400):
+        value = el.get("datetime") or (el.get("title") if el.tag == "abbr" else None)
         if el.get("itemprop") == "datePublished":
-            value = value or el.get("content") or el.get_text()
+            value = value or el.get("content") or tree.text(el)
         elif not value:
             continue
         dt = parse_date(str(value))
         if dt is None:
             continue
-        hints = " ".join([str(el.get("itemprop", "")), " ".join(el.get("class") or [])])
-        if el.has_attr("pubdate") or re.search("publish|posted|created", hints, re.I):
+        hints = " ".join([str(el.get("itemprop", "")), " ".join(tree.classes(el))])
+        if el.get("pubdate") is not None or re.search("publish|posted|created", hints, re.I):
             return dt
-        if fallback is None and el.name == "time":
+        if fallback is None and el.tag == "time":
             fallback = dt
     return fallback
 
 
-def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
+def read_meta(root: Element, url: str | None) -> PageMeta:
     """What the page says about itself; any field may be None."""
-    meta = _meta_tags(soup)
-    nodes = json_ld(soup)
+    meta = _meta_tags(root)
+    nodes = json_ld(root)
     article = next((n for n in nodes if _types(n) & _ARTICLE_TYPES), None)
     page = PageMeta()
-    page.source = _site(soup, meta, nodes, article, url)
+    page.source = _site(root, meta, nodes, article, url)
     # Titles are cut at the site's name as stated, tagline or not ("Headline | Tagline").
     stated_site = _text(meta.get("og:site_name"))
     if article is not None:
@@ -319,11 +340,12 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
         raw_title = _text(article.get("headline")) or _text(article.get("name"))
     raw_title = raw_title or _text(meta.get("og:title")) or _text(meta.get("twitter:title"))
     if not raw_title:
-        h1 = soup.find("h1")
-        raw_title = _text(h1.get_text(" ")) if isinstance(h1, Tag) else None
+        h1 = tree.first(root, "h1")
+        raw_title = _text(tree.text(h1, " ")) if h1 is not None else None
     from_title_tag = False
-    if not raw_title and soup.title is not None:
-        raw_title = _text(soup.title.get_text(" "))
+    title_tag = tree.first(root, "title")
+    if not raw_title and title_tag is not None:
+        raw_title = _text(tree.text(title_tag, " "))
         from_title_tag = True
     if raw_title:
         page.title = _strip_site(raw_title, stated_site, from_title_tag)
@@ -341,20 +363,22 @@ def read_meta(soup: BeautifulSoup, url: str | None) -> PageMeta:
             if page.published:
                 break
     if page.published is None:
-        page.published = _time_element(soup)
+        page.published = _time_element(root)
     if page.published is None and article is not None:
         page.published = parse_date(
             _text(article.get("dateCreated") or article.get("dateModified"))
         )
 
-    canonical = soup.find("link", rel="canonical")
-    href = canonical.get("href") if isinstance(canonical, Tag) else None
+    canonical = next(
+        (el for el in root.iter("link") if "canonical" in (el.get("rel") or "").split()), None
+    )
+    href = canonical.get("href") if canonical is not None else None
     page.url = _http_url(href if isinstance(href, str) else None, url) or _http_url(
         meta.get("og:url"), url
     )
     if page.url is None and article is not None:
         page.url = _http_url(_text(article.get("url")), url)
-    page.author = _author(soup, meta, nodes, article, page.source)
+    page.author = _author(root, meta, nodes, article, page.source)
 
     summary = meta.get("og:description") or meta.get("description")
     summary = summary or meta.get("twitter:description")

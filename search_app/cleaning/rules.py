@@ -21,8 +21,9 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-import soupsieve
+from lxml.cssselect import CSSSelector
 
+from . import tree
 from .errors import RulesError
 
 log = logging.getLogger(__name__)
@@ -81,22 +82,18 @@ class Compound:
     ident: str | None
     attrs: tuple[tuple[str, str | None], ...]
 
-    def matches(self, el: Any) -> bool:
-        if self.tag is not None and el.name != self.tag:
+    def matches(self, el: Any, classes: list[str]) -> bool:
+        """Whether an lxml element, with these class names, matches."""
+        if self.tag is not None and el.tag != self.tag:
             return False
-        attrs = el.attrs
-        if self.ident is not None and attrs.get("id") != self.ident:
+        if self.ident is not None and el.get("id") != self.ident:
             return False
-        if self.classes and not self.classes.issubset(attrs.get("class") or ()):
+        if self.classes and not self.classes.issubset(classes):
             return False
         for name, value in self.attrs:
-            if name not in attrs:
+            have = tree.attr(el, name)
+            if have is None or (value is not None and have != value):
                 return False
-            if value is not None:
-                have = attrs[name]
-                have = " ".join(have) if isinstance(have, list) else have
-                if have != value:
-                    return False
         return True
 
 
@@ -104,7 +101,7 @@ def _compile_simple(css: str) -> tuple[Compound, ...] | None:
     """The selector as compounds when it uses no combinators or pseudo-classes.
 
     Such selectors (nearly all cleaning rules) are tested per element in the
-    one page walk; soupsieve would walk the whole page again for each rule,
+    one page walk; a compiled selector would walk the whole page again for each rule,
     which cost three quarters of the cleaning time.
     """
     compounds = []
@@ -142,14 +139,15 @@ class ElementRule:
     category: str
     tags: frozenset[str] = frozenset()
     css: str | None = None
-    selector: Any = None  # a compiled soupsieve selector when css is set
+    selector: Any = None  # a compiled lxml CSSSelector when css is set
     simple: tuple[Compound, ...] | None = None  # the same selector, when it is simple
 
     def matches(self, el: Any) -> bool:
         """Whether one element matches (simple selectors and tag lists only)."""
-        if el.name in self.tags:
+        if el.tag in self.tags:
             return True
-        return self.simple is not None and any(c.matches(el) for c in self.simple)
+        classes = tree.classes(el)
+        return self.simple is not None and any(c.matches(el, classes) for c in self.simple)
 
 
 class SelectorIndex:
@@ -175,40 +173,35 @@ class SelectorIndex:
                     key = ("tag", compound.tag or "*")
                 self.by_key.setdefault(key, []).append((order, compound, rule))
 
-    def match(self, el: Any) -> ElementRule | None:
+    def _keys(self, el: Any, classes: list[str]) -> list[tuple[str, str]]:
+        keys = [("tag", el.tag), ("tag", "*")]
+        ident = el.get("id")
+        if ident is not None:
+            keys.append(("id", ident))
+        keys.extend(("class", c) for c in classes)
+        keys.extend(("attr", a) for a in el.attrib)
+        return keys
+
+    def match(self, el: Any, classes: list[str]) -> ElementRule | None:
         """The first rule (in rule order) whose simple selector matches the element."""
         if not self.by_key:
             return None
-        attrs = el.attrs
-        keys = [("tag", el.name), ("tag", "*")]
-        ident = attrs.get("id")
-        if isinstance(ident, str):
-            keys.append(("id", ident))
-        keys.extend(("class", c) for c in attrs.get("class") or ())
-        keys.extend(("attr", a) for a in attrs)
         best: tuple[int, ElementRule] | None = None
-        for key in keys:
+        for key in self._keys(el, classes):
             for order, compound, rule in self.by_key.get(key, ()):
-                if (best is None or order < best[0]) and compound.matches(el):
+                if (best is None or order < best[0]) and compound.matches(el, classes):
                     best = (order, rule)
         return best[1] if best else None
 
-    def matching(self, el: Any) -> set[int]:
+    def matching(self, el: Any, classes: list[str]) -> set[int]:
         """The id() of every rule whose simple selector matches the element."""
         if not self.by_key:
             return set()
-        attrs = el.attrs
-        keys = [("tag", el.name), ("tag", "*")]
-        ident = attrs.get("id")
-        if isinstance(ident, str):
-            keys.append(("id", ident))
-        keys.extend(("class", c) for c in attrs.get("class") or ())
-        keys.extend(("attr", a) for a in attrs)
         return {
             id(rule)
-            for key in keys
+            for key in self._keys(el, classes)
             for _, compound, rule in self.by_key.get(key, ())
-            if compound.matches(el)
+            if compound.matches(el, classes)
         }
 
 
@@ -349,8 +342,8 @@ def _element_rule(rule: Any, source: str, where: str, need_category: bool = True
     selector = None
     if css is not None:
         try:
-            selector = soupsieve.compile(css)
-        except Exception as exc:  # soupsieve raises SelectorSyntaxError and others
+            selector = CSSSelector(css, translator="html")
+        except Exception as exc:  # cssselect raises SelectorSyntaxError, ExpressionError
             raise _fail(source, where, f"bad CSS selector {css!r}: {exc}") from None
     return ElementRule(
         name=name,

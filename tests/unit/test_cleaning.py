@@ -163,6 +163,37 @@ def test_domain_rules_apply_to_that_site_only(tmp_path) -> None:
     assert len(other.paragraphs) == 2
 
 
+def test_rules_with_combinators_select_on_the_parsed_page(tmp_path) -> None:
+    # Selectors the per-element index cannot test go through lxml's cssselect.
+    path = tmp_path / "rules.json"
+    path.write_text(
+        json.dumps(
+            {
+                "element_rules": [
+                    {"name": "article-aside", "category": "promo", "css": "article > div + p"}
+                ],
+                "body_hints": [{"name": "story", "category": "body", "css": "main section.story"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    html = (
+        "<html><body><main><section class='story'><article><p>The mayor opened the new "
+        "bridge on Saturday morning, two years late and well over budget.</p><div>Ad</div>"
+        "<p>Try our crossword puzzle, new every day, free for readers of this site.</p>"
+        "</article></section></main></body></html>"
+    )
+    art = clean(html, rules=load_rules(path))
+    assert art.paragraphs == (
+        "The mayor opened the new bridge on Saturday morning, two years late and well over budget.",
+    )
+    assert (
+        "Try our crossword puzzle, new every day, free for readers of this site.",
+        "promo",
+        "article-aside",
+    ) in {(r.text, r.category, r.rule) for r in art.removed}
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -32,6 +32,16 @@ def test_page_under_the_element_cap_gets_the_full_cleaner() -> None:
     assert not art.low_confidence
 
 
+@pytest.mark.parametrize("depth", [400, 8000])
+def test_deep_nesting_keeps_its_text(depth: int) -> None:
+    # libxml2 builds no tree past 2,048 levels and drops what lies deeper without
+    # a word: such a page is read as text; shallower ones keep the full cleaner.
+    page = "<html><body>" + "<div>" * depth + f"<p>{PROSE}</p>" + "</div>" * depth
+    art = clean(page + "</body></html>")
+    assert art.paragraphs == (PROSE,)
+    assert art.low_confidence == (depth > 2048)
+
+
 def test_a_million_bold_tags_stay_cheap() -> None:
     # Issue 18 item 7: 9 MB of "<b>x</b>" took 40 s and 1.7 GB through the tree.
     started = time.perf_counter()

@@ -349,3 +349,55 @@ def test_short_labels_above_the_first_paragraph_are_dropped() -> None:
     assert art.paragraphs == ("The harbour", PROSE, "Read on", f"{PROSE} Again.")
     removed = {r.text: r.rule for r in art.removed}
     assert removed["Breaking News"] == removed["Text size"] == "leading-label"
+
+
+def test_a_linked_heading_in_the_body_is_kept_and_a_list_of_headline_links_is_not() -> None:
+    # Issue 16: headings inside the chosen body are its own (a listicle names each
+    # product with a link); lists of headlines are not, wherever they sit.
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><p>{PROSE} Cameras on the quay filmed it.</p>"
+        "<h2><a href='/cam'>1. Canon EOS R6 Mark II</a></h2>"
+        "<p>Its autofocus tracked every ferry across the harbour, even at dusk, in our tests.</p>"
+        "<ul><li><a href='/a'>Another story from the newsroom</a></li>"
+        "<li><a href='/b'>Yet another story from the newsroom</a></li></ul>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        PROSE,
+        f"{PROSE} Cameras on the quay filmed it.",
+        "1. Canon EOS R6 Mark II",
+        "Its autofocus tracked every ferry across the harbour, even at dusk, in our tests.",
+    )
+    assert ("related", "link-density") in {(r.category, r.rule) for r in art.removed}
+
+
+def test_a_heading_with_nothing_of_the_body_after_it_goes() -> None:
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><h2>What the council said</h2><p>{PROSE} The council agreed.</p>"
+        "<h3>Comments</h3><div class='comments'><p>First! This is my comment here.</p></div>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, "What the council said", f"{PROSE} The council agreed.")
+    assert ("Comments", "related", "trailing-heading") in {
+        (r.text, r.category, r.rule) for r in art.removed
+    }
+
+
+def test_the_author_box_after_the_article_goes_from_its_heading_on() -> None:
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><p>{PROSE} The council agreed.</p>"
+        "<h4>About the Author</h4><p>Jane Doe is the harbour correspondent. She has covered "
+        "ports and shipping for twenty years, from Rotterdam to Singapore.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, f"{PROSE} The council agreed.")
+    assert [(r.category, r.rule) for r in art.removed][:2] == [
+        ("meta", "author-box-heading"),
+        ("meta", "author-box-heading"),
+    ]
