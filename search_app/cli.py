@@ -20,7 +20,9 @@ from typing import Any, TextIO
 
 from . import cleaning
 from .config import load_settings
-from .engine.whoosh.indexing import IndexError_, IndexNotFound, ParagraphIndex
+from .engine.sphinx.errors import SphinxError
+from .engine.whoosh.indexing import IndexError_, IndexNotFound
+from .engines import open_index
 from .models import SORTS
 from .pipeline import (
     IngestOptions,
@@ -236,14 +238,21 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = ParagraphIndex.open(args.index).stats()
+    index = open_index(args.index, load_settings().engine)
+    stats = index.stats()
+    nodes = index.nodes() if hasattr(index, "nodes") else None  # a cluster: each node
     if args.json:
-        print(json.dumps(asdict(stats), default=_json_default))
+        out = {**asdict(stats), **({"nodes": nodes} if nodes else {})}
+        print(json.dumps(out, default=_json_default))
     else:
         print(
             f"{stats.articles} articles, {stats.paragraphs} paragraphs, {stats.sources} sources, "
             f"{stats.index_bytes / 1e6:.1f} MB, schema version {stats.schema_version}"
         )
+        for n in nodes or ():
+            where = f"shard {n['shard']}" if n["role"] == "shard" else n["role"]
+            health = "healthy" if n["healthy"] else "DOWN"
+            print(f"  {n['name']} ({where}) port {n['port']} pid {n['pid']}: {health}")
     return 0
 
 
@@ -256,7 +265,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     from .web.service import warm_in_background
 
-    ParagraphIndex.open(args.index)  # readers open, writers create: a typo fails here
+    open_index(args.index, settings.engine)  # readers open, writers create: a typo fails here
     app = create_app({"INDEX": str(args.index)})
     warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
@@ -273,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--index", help="index folder (default: SEARCH_APP_INDEX, else index/)")
+        p.add_argument(
+            "--engine",
+            help="whoosh (default) or sphinx:PATH/cluster.json (default: SEARCH_APP_ENGINE)",
+        )
         return p
 
     p = with_index(sub.add_parser("ingest", help="read sources and index their articles"))
@@ -332,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "engine", None):
+        # The flag is the setting for this process: every load_settings() (the
+        # served app's too) reads it, so no command can use another engine.
+        os.environ["SEARCH_APP_ENGINE"] = args.engine
     if hasattr(args, "index") and args.index is None:
         try:
             args.index = load_settings().index  # the one place the environment is read
@@ -355,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Readers never create an index; exit 2, as for a usage error: wrong --index.
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (IndexError_, cleaning.CleaningError, ValueError, OSError) as exc:
+    except (IndexError_, SphinxError, cleaning.CleaningError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

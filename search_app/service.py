@@ -32,8 +32,8 @@ from .analysis import STOPWORDS, fold
 from .cache import BoundedCache
 from .config import Settings
 from .engine.base import EngineReader, Filters, SearchSpec
-from .engine.whoosh.indexing import ParagraphIndex
 from .engine.whoosh.reader import deadline_after
+from .engines import open_index
 from .models import ArticleView, IndexStats, ResultPage, SearchRequest
 from .query import Context, Parsed, QueryError, highlight_terms, parse
 from .query.dates import date_range
@@ -93,7 +93,7 @@ class SearchService:
         self.root = Path(root)
         self.settings = settings or Settings(index=self.root)
         # Readers open, writers create: a missing index is IndexNotFound here.
-        self.index = ParagraphIndex.open(self.root)
+        self.index = open_index(self.root, self.settings.engine)
         self._lock = threading.RLock()
         self._reader: EngineReader | None = None
         self._cache: BoundedCache[Any, ResultPage] = BoundedCache(self.settings.cache_size)
@@ -213,7 +213,9 @@ class SearchService:
         if cached is not None:
             return cached
         page = self._search(reader, req, started, speller)
-        if not page.timed_out:  # an incomplete page must not be served again as if whole
+        if (
+            not page.timed_out and not page.partial_shards
+        ):  # an incomplete page must not be served again as if whole
             self._cache.put(key, page)
         return page
 
@@ -263,6 +265,7 @@ class SearchService:
             limit=req.per_page,
             paragraphs=present.MAX_SHOWN_PARAGRAPHS,
             deadline=deadline,
+            allow_partial=req.allow_partial,
         )
         hits = reader.search(spec)
         results = present.results(reader, hits, highlight_terms(plan.query))
@@ -284,6 +287,7 @@ class SearchService:
             terms=parsed.terms,
             relaxed=hits.relaxed,
             timed_out=hits.timed_out,
+            partial_shards=hits.partial_shards,
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

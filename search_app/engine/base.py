@@ -53,6 +53,9 @@ class SearchSpec:
     limit: int = 10
     paragraphs: int = 3  # best matching paragraphs returned per article
     deadline: float = math.inf  # time.monotonic() past which scoring stops (Expired)
+    # A distributed engine with every mirror of a shard down: answer from the
+    # other shards (Hits.partial_shards names the missing ones) instead of failing.
+    allow_partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Hits:
     months: tuple[tuple[tuple[int, int], int], ...] = ()  # articles per (year, month)
     relaxed: bool = False
     timed_out: bool = False
+    partial_shards: tuple[int, ...] = ()  # shards missing from the answer (allow_partial)
 
 
 class EngineReader(ABC):

@@ -1,0 +1,62 @@
+"""The core of the web and API tests, run on both engines: Whoosh and a real search cluster.
+
+The tests below are the existing ones, imported unchanged; this module's
+``client`` is the engine-parametrised one (tests/cluster/engines.py), so
+each runs once on the Whoosh index and once on the same seven articles in a
+2 x 2 cluster of searchd processes. Then checks that compare the engines
+directly: the same articles for exact and boolean queries, and identical
+highlight marks on the paragraphs both show.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# The existing tests this module runs on both engines (pytest collects them here too).
+from tests.web.test_api import (  # noqa: F401
+    test_a_word_in_no_document_is_corrected_and_searched_at_once,
+    test_an_unknown_word_is_not_replaced_by_a_stopword,
+    test_article_endpoint_has_paragraphs_removed_and_provenance,
+    test_date_queries_alone_and_combined,
+    test_facets_and_timeline_have_counts,
+    test_impossible_dates_are_a_400_naming_the_date,
+    test_known_words_are_not_corrected,
+    test_live_search_matches_the_last_word_as_a_prefix,
+    test_nocorrect_searches_as_typed_and_offers_the_suggestion,
+    test_pages_do_not_overlap,
+    test_paragraph_counts_and_shown_hits_ignore_headline_only_matches,
+    test_query_field_filters_and_fuzzy_and_prefix,
+    test_search_returns_articles_with_highlighted_paragraphs,
+    test_sort_oldest,
+    test_source_and_date_filters_combine_with_the_query,
+    test_stats_and_health,
+    test_suggest_autocompletes_from_the_index_vocabulary,
+    test_suggest_closes_an_open_phrase,
+)
+from tests.web.test_error_shape import (  # noqa: F401
+    test_bad_parameters_are_400,
+    test_bad_queries_are_400_with_a_precise_message,
+    test_unknown_paths_and_articles_are_404,
+)
+from tests.web.test_pages import (  # noqa: F401
+    test_article_page_has_anchors_hit_strip_removed_and_provenance,
+    test_explain_shows_parsed_query_and_stems,
+    test_highlights_contain_only_mark_elements,
+    test_malformed_query_gets_a_precise_message_not_an_error_page,
+    test_pagination_links_and_pages,
+    test_phrase_query_lists_the_three_seed_articles_with_both_words_marked,
+    test_results_link_to_the_matching_paragraph_anchor,
+    test_shared_wire_paragraph_is_shown_once_with_also_in_links,
+    test_sort_newest_orders_by_date,
+    test_source_facet_narrows_the_results,
+    test_timeline_bars_filter_to_their_period,
+    test_unknown_article_is_a_404_page,
+)
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture
+def client(engine_client):  # type: ignore[no-untyped-def]
+    """The imported tests' client, on each engine in turn."""
+    return engine_client
