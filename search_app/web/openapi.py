@@ -91,6 +91,12 @@ def openapi_spec() -> dict[str, Any]:
                             "1: the last word is still being typed and also matches as a prefix",
                             {"enum": ["1"]},
                         ),
+                        _q(
+                            "allow_partial",
+                            "1: on a search cluster with a shard down, answer from the other "
+                            "shards (partial_shards names the missing ones) instead of a 503",
+                            {"enum": ["1"]},
+                        ),
                     ],
                     "responses": {
                         "200": {
