@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import cleaning
-from .config import load_settings
+from .config import Settings, load_settings
 from .engine.sphinx.errors import SphinxError
 from .engine.whoosh.indexing import IndexError_, IndexNotFound
 from .engines import open_index
@@ -68,9 +68,15 @@ class Progress:
             self.stream.flush()
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings, with ``--engine`` (when given) over SEARCH_APP_ENGINE."""
+    engine = getattr(args, "engine", None)
+    return load_settings(overrides={"engine": engine} if engine else None)
+
+
 def _options(args: argparse.Namespace) -> IngestOptions:
     options = options_from_settings(
-        load_settings(), getattr(args, "rules", None), prune=getattr(args, "prune", False)
+        _settings(args), getattr(args, "rules", None), prune=getattr(args, "prune", False)
     )
     if args.command == "ingest" and args.source:
         options = replace(options, source=args.source)
@@ -171,7 +177,7 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = _settings(args)
     try:
         req = build_request(
             settings,
@@ -238,7 +244,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    index = open_index(args.index, load_settings().engine)
+    index = open_index(args.index, _settings(args).engine)
     stats = index.stats()
     nodes = index.nodes() if hasattr(index, "nodes") else None  # a cluster: each node
     if args.json:
@@ -260,13 +266,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
     from .web import serving
 
-    settings = load_settings()
+    settings = _settings(args)
     host = args.host or settings.host
     port = args.port or settings.port
     from .web.service import warm_in_background
 
     open_index(args.index, settings.engine)  # readers open, writers create: a typo fails here
-    app = create_app({"INDEX": str(args.index)})
+    app = create_app({"INDEX": str(args.index), "ENGINE": settings.engine})
     warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
     serving.serve(app, host, port, app.config["SETTINGS"])
@@ -345,10 +351,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "engine", None):
-        # The flag is the setting for this process: every load_settings() (the
-        # served app's too) reads it, so no command can use another engine.
-        os.environ["SEARCH_APP_ENGINE"] = args.engine
     if hasattr(args, "index") and args.index is None:
         try:
             args.index = load_settings().index  # the one place the environment is read
