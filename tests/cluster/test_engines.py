@@ -81,6 +81,8 @@ SAME_ARTICLES = [
     "asylm~",
     "U.S. asylum",
     "diplomat asylum zzzqqq",  # no article has every word: partial matches only
+    "release",  # stems Snowball changes again ("releas" -> "relea"): compile.sphinx_word
+    "burmese imposed",
 ]
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
+from ...analysis import stem
 from ...query.errors import QueryError
 from ...query.tree import (
     And,
@@ -43,6 +45,28 @@ from .match import escape
 FIELD_NAMES = {"text": "text", "title": "title", "source": "source_words"}
 
 DateLimit = tuple[datetime | None, datetime | None]
+
+
+# Endings that turn a stem back into a word with that stem (see sphinx_word).
+_ENDINGS = ("e", "es", "ed", "ing", "s", "al", "ion", "y", "ent", "ate", "er", "ity", "ive")
+
+
+@lru_cache(maxsize=100_000)
+def sphinx_word(term: str) -> str:
+    """A word Sphinx stems to ``term``: the term itself, unless stemming it again changes it.
+
+    Our tree holds stems, and searchd stems every query word once more.
+    Snowball is not idempotent for about 3.5% of BBC News stems ("release"
+    -> "releas" -> "relea"), so sending the stem would miss every document:
+    send a word whose stem it is ("releas" + "e"). Measured on BBC News: one
+    of these endings restores all 656 such stems.
+    """
+    if stem(term) == term:
+        return term
+    for ending in _ENDINGS:
+        if stem(term + ending) == term:
+            return term + ending
+    return term
 
 
 class Unsatisfiable(Exception):
@@ -123,7 +147,7 @@ def _compile(node: Node) -> str:
     if isinstance(node, Term):
         if node.field == "source":  # `source:reuters` finds "reuters.com": a prefix
             return _leaf(node.field, _words(node.text) + "*")
-        words = _words(node.text)
+        words = " ".join(sphinx_word(w) for w in _words(node.text).split())
         return _leaf(node.field, words if " " not in words else f'"{words}"')
     if isinstance(node, Prefix):
         return _leaf(node.field, _words(node.text) + "*")
@@ -140,7 +164,7 @@ def _compile(node: Node) -> str:
         exact = " ".join("=" + w for w in (escape(x) for x in node.words) if w)
         return f'(@text "{exact}")' if exact else ""
     if isinstance(node, Phrase):
-        words = " ".join(escape(w) for w in node.words if escape(w))
+        words = " ".join(sphinx_word(x) for w in node.words for x in escape(w).split())
         if not words:
             raise Unsatisfiable("empty phrase")
         count = len(words.split())

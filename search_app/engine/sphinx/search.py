@@ -41,7 +41,7 @@ from ...vocabulary import VOCABULARY_FILE
 from ..base import ArticleGroup, EngineReader, Hits, ParagraphMatch, SearchSpec
 from ..whoosh.documents import article_from_stored_fields
 from .client import Result
-from .compile import Compiled, Unsatisfiable, compile_query
+from .compile import Compiled, Unsatisfiable, compile_query, sphinx_word
 from .engine import ClusterIndex, read_generation
 from .errors import IncompleteResults, NodeUnavailable, QueryFailed, ShardUnavailable
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
@@ -545,7 +545,9 @@ class SphinxReader(EngineReader):
             for mirror in shard.mirrors:
                 try:
                     rows = self.index.pool.get(mirror).execute(
-                        "CALL KEYWORDS(%s, %s, 1)", [" ".join(todo), self.cluster.index], meta=False
+                        "CALL KEYWORDS(%s, %s, 1)",
+                        [" ".join(sphinx_word(t) for t in todo), self.cluster.index],
+                        meta=False,
                     )
                     break
                 except (NodeUnavailable, QueryFailed) as exc:
