@@ -7,6 +7,7 @@ checked through the JSON API and /healthz, as a client sees them.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,110 @@ def test_stats_report_every_node(cluster: Cluster, served, capsys) -> None:  # t
         assert f"{node.name} (" in out and "healthy" in out
     kill9(cluster, cluster.shards[1].mirrors[1])
     assert main(["stats", "--index", str(root), "--engine", engine, "--json"]) == 0
-    import json
-
     data = json.loads(capsys.readouterr().out)
     assert data["articles"] == 7
     health = {n["name"]: n["healthy"] for n in data["nodes"]}
     assert health.pop(cluster.shards[1].mirrors[1].name) is False
     assert all(health.values()) and len(health) == 4
+
+
+def test_a_mirror_killed_while_8_clients_search_costs_no_answer(cluster: Cluster, served) -> None:
+    """The served app, 8 clients, SIGKILL to one mirror of each shard mid-way: all complete."""
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import LiveServer
+
+    _client, root = served
+    server = LiveServer(root, env={"SEARCH_APP_ENGINE": sphinx_setting(cluster)})
+    queries = ['"seeking asylum"', "myanmar", "diplomat", "embassy -coup", "asyl*"]
+    try:
+        expected = {}
+        for q in queries:
+            with urllib.request.urlopen(
+                server.url("/api/search?" + urllib.parse.urlencode({"q": q, "per_page": 50}))
+            ) as resp:
+                expected[q] = json.load(resp)["total_articles"]
+        failures: list[str] = []
+        answers = 0
+        lock = threading.Lock()
+        stop = time.monotonic() + 4.0
+
+        def client(n: int) -> None:
+            nonlocal answers
+            i = 0
+            while time.monotonic() < stop:
+                q = queries[(n + i) % len(queries)]
+                i += 1
+                # per_page varies: never a page the service cached before the kill
+                params = {"q": q, "per_page": 50 - (i % 40)}
+                url = server.url("/api/search?" + urllib.parse.urlencode(params))
+                try:
+                    with urllib.request.urlopen(url, timeout=30) as resp:
+                        data = json.load(resp)
+                    ok = data["total_articles"] == expected[q] and not data["partial_shards"]
+                    problem = None if ok else f"{q}: {data['total_articles']} != {expected[q]}"
+                except (urllib.error.URLError, OSError, ValueError) as exc:
+                    problem = f"{q}: {exc}"
+                with lock:
+                    answers += 1
+                    if problem:
+                        failures.append(problem)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        for shard in cluster.shards:
+            kill9(cluster, shard.mirrors[0])
+        for t in threads:
+            t.join()
+        assert failures == [] and answers > 40
+    finally:
+        server.stop()
+
+
+def test_an_ingest_killed_mid_way_completes_on_rerun_with_no_duplicates(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from search_app.engine.sphinx.engine import read_generation
+    from search_app.engines import open_index
+
+    count = 3000
+    source = tmp_path / "many.jsonl"
+    with source.open("w", encoding="utf-8") as fh:
+        for i in range(count):
+            text = f"Story {i} about the harbour. " * 4 + f"\n\nSecond paragraph of story {i}."
+            record = {"id": f"s{i}", "title": f"Story {i}", "date": "2020-01-02", "text": text}
+            fh.write(json.dumps(record) + "\n")
+    root = tmp_path / "index"
+    env = {
+        **os.environ,
+        "SEARCH_APP_ENGINE": sphinx_setting(cluster),
+        "SEARCH_APP_INGEST_WORKERS": "1",
+    }
+    cmd = [sys.executable, "-m", "search_app.cli", "ingest", str(source), "--index", str(root)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while read_generation(root) < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    index = open_index(root, sphinx_setting(cluster))
+    partway = index.stats()
+    assert 0 < partway.articles < count
+
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    stats = index.stats()
+    assert stats.articles == count and stats.paragraphs == 2 * count  # no duplicates
+    assert len(index.article_hashes()) == count
