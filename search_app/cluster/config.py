@@ -19,7 +19,10 @@ from .model import CLUSTER_FILE, Cluster, ClusterConfigError, Node, layout
 # The columns of a paragraph row; writer.py inserts them in this order. Full-text
 # fields are searched; attributes are filtered, grouped, sorted on and returned.
 # source_words: the source's name as words, for `source:` (a prefix match, as on Whoosh).
-FIELDS = ("title", "text", "source_words")
+# fingerprint_words: "fp" + the paragraph's fingerprint, so the copies of the
+# paragraphs a page shows ("also in") are found through the index in one
+# statement, not by scanning an attribute once per paragraph.
+FIELDS = ("title", "text", "source_words", "fingerprint_words")
 ATTRIBUTES = (
     ("rt_attr_string", "article_id"),
     ("rt_attr_bigint", "article_key"),  # 63-bit hash of article_id: groups and deletes

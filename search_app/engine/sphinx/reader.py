@@ -130,7 +130,7 @@ class ClusterReader:
             opts.append(f"max_matches={max_matches}")
         return " OPTION " + ", ".join(opts)
 
-    def _ask(self, sql: str, args: list[Any]) -> Result:
+    def _ask(self, sql: str, args: list[Any], meta: bool | None = None) -> Result:
         """One statement; an error that only reports failed agents becomes warnings.
 
         When every agent it picked fails, the aggregator answers with an error
@@ -138,7 +138,7 @@ class ClusterReader:
         """
         conn = self.pool.get(self.cluster.aggregator)
         try:
-            return conn.execute(sql, args)
+            return conn.execute(sql, args, meta=meta)
         except QueryFailed as exc:
             parts = [w.strip() for w in exc.message.split(";") if w.strip()]
             if not any(self._agent_failed(w) for w in parts):

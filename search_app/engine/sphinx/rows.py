@@ -36,6 +36,7 @@ COLUMNS = (
     "fingerprint_key",
     "meta",
     "record",
+    "fingerprint_words",
 )
 
 _MAX63 = (1 << 63) - 1
@@ -59,6 +60,11 @@ def source_key(source: str | None) -> int:
 def fingerprint_key(fingerprint: str) -> int:
     """Hash of a paragraph's fingerprint: also_in filters on it (a bigint compares everywhere)."""
     return _hash63("f:" + fingerprint) if fingerprint else 0
+
+
+def fingerprint_word(fingerprint: str) -> str:
+    """The fingerprint as one indexed word (letters first, so it is never a number)."""
+    return "fp" + fingerprint if fingerprint else ""
 
 
 def row_id(article_id: str, position: int) -> int:
@@ -130,6 +136,7 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
             fingerprint_key(prints[position]) if position < len(prints) else 0,
             _sendable(meta),
             record if position == 0 else "",
+            fingerprint_word(prints[position]) if position < len(prints) else "",
         )
         for position, text in enumerate(art.paragraphs)
     ]

@@ -45,13 +45,15 @@ from .compile import Compiled, Unsatisfiable, compile_query, sphinx_word
 from .engine import ClusterIndex, read_generation
 from .errors import IncompleteResults, NodeUnavailable, QueryFailed, ShardUnavailable
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
-from .rows import article_key, epoch, fingerprint_key, source_key
+from .rows import article_key, epoch, fingerprint_word, source_key
 
 log = logging.getLogger(__name__)
 
 # BM25 per field, the headline counting as much as the text (as on Whoosh:
 # syntax.TITLE_BOOST); the source name only filters.
-FIELD_WEIGHTS = {"title": 1, "text": 1, "source_words": 0}
+FIELD_WEIGHTS = {"title": 1, "text": 1, "source_words": 0, "fingerprint_words": 0}
+MONTHS = 2400  # timeline buckets read: two centuries of months (a bigger window costs every agent)
+COPIES_LIMIT = 2000  # rows read for the copies of a page's paragraphs
 SORTS = {
     "relevance": "w DESC, article_key ASC",
     "newest": "published DESC, w DESC",
@@ -97,6 +99,7 @@ class SphinxReader(EngineReader):
         self._df: dict[str, int] = {}
         self._doc_count: int | None = None
         self._partial_shards: set[int] = set()
+        self._copies: dict[str, tuple[tuple[str, str], ...]] = {}  # fingerprint -> (id, title)
         self._allow_partial = False
 
     # -- state
@@ -116,10 +119,14 @@ class SphinxReader(EngineReader):
 
     # -- statements
 
-    def _run(self, sql: str, args: list[Any] | None = None) -> Result:
-        """One statement, complete or an exception; with allow_partial a dead shard is noted."""
+    def _run(self, sql: str, args: list[Any] | None = None, meta: bool = False) -> Result:
+        """One statement, complete or an exception; with allow_partial a dead shard is noted.
+
+        ``meta``: read SHOW META too (a round trip), for the statements whose
+        total_found is used; SHOW WARNINGS is read after every one.
+        """
         base = self._base
-        result = base._ask(sql, args or [])
+        result = base._ask(sql, args or [], meta)
         for attempt in range(WARNING_RETRIES + 1):
             failures = base._failures(result)
             if not failures:
@@ -134,7 +141,7 @@ class SphinxReader(EngineReader):
             if attempt == WARNING_RETRIES:
                 break
             time.sleep(0.3)  # one aggregator ping: nodeads moves to the live mirror
-            result = base._ask(sql, args or [])
+            result = base._ask(sql, args or [], meta)
         raise IncompleteResults(base._failures(result))
 
     def _options(self, window: int = 1000, ranked: bool = True) -> str:
@@ -210,6 +217,7 @@ class SphinxReader(EngineReader):
 
     def search(self, spec: SearchSpec) -> Hits:
         self._partial_shards = set()
+        self._copies = {}
         self._allow_partial = spec.allow_partial
         try:
             main = self._pass(spec, spec.query, spec.exact, exclude=())
@@ -264,6 +272,7 @@ class SphinxReader(EngineReader):
             f"WITHIN GROUP ORDER BY w DESC ORDER BY {SORTS.get(spec.sort, SORTS['relevance'])} "
             f"LIMIT {offset}, {max(count, 1)}" + self._options(window, bool(compiled.match)),
             args,
+            meta=True,
         )
         out = _Pass(compiled, compiled.match, total=result.total_found)
         for key, aid, w, published, n, meta, *_dates_ok in result.rows:
@@ -308,6 +317,8 @@ class SphinxReader(EngineReader):
             best.update(self._best_paragraphs(spec, p, keys))
             if spec.text_only is not None and not p.partial:
                 own.update(self._own_counts(spec, keys))
+        # The copies of every paragraph shown, for also_in, in one statement.
+        self._look_up_copies([m.fingerprint for ms in best.values() for m in ms])
         groups = []
         for p, (key, aid, w, _published, n, meta) in shown:
             data = json.loads(meta or "{}")
@@ -427,8 +438,8 @@ class SphinxReader(EngineReader):
                 sources[key] = sources.get(key, 0) + int(c)
             by_month = self._run(
                 f"SELECT yearmonth, COUNT(DISTINCT article_key) AS c{sel} FROM {self.cluster.index}"
-                f"{where} GROUP BY yearmonth ORDER BY yearmonth ASC LIMIT 0, 10000"
-                + self._options(10_000, False),
+                f"{where} GROUP BY yearmonth ORDER BY yearmonth ASC LIMIT 0, {MONTHS}"
+                + self._options(MONTHS, False),
                 args,
             )
             for ym, c, *_dates_ok in by_month.rows:
@@ -442,22 +453,37 @@ class SphinxReader(EngineReader):
     def also_in(
         self, fingerprint: str, article_id: str, ref: Any, limit: int
     ) -> tuple[ArticleRef, ...]:
+        """From the copies the search looked up for its page (one statement), else asked now."""
         if not fingerprint:
             return ()
-        rows = self._run(
-            f"SELECT article_id, meta, fingerprint FROM {self.cluster.index} "
-            f"WHERE fingerprint_key = {fingerprint_key(fingerprint)} "
-            f"AND article_key != {article_key(article_id)} GROUP BY article_key "
-            f"ORDER BY article_key ASC LIMIT 0, {limit * 2}" + self._options(1000, False)
-        )
+        if fingerprint not in self._copies:
+            self._look_up_copies([fingerprint])
         refs = []
-        for aid, meta, fp in rows.rows:
-            if str(fp) != fingerprint:
-                continue
-            refs.append(ArticleRef(str(aid), json.loads(meta or "{}").get("title", "")))
-            if len(refs) >= limit:
-                break
+        for aid, title in self._copies.get(fingerprint, ()):
+            if aid != article_id:
+                refs.append(ArticleRef(aid, title))
+                if len(refs) >= limit:
+                    break
         return tuple(refs)
+
+    def _look_up_copies(self, fingerprints: list[str]) -> None:
+        """Every article holding one of these paragraphs, through the fingerprint words."""
+        wanted = sorted({f for f in fingerprints if f and f not in self._copies})
+        if not wanted:
+            return
+        words = " | ".join("=" + fingerprint_word(f) for f in wanted)
+        rows = self._run(
+            f"SELECT fingerprint, article_key, article_id, meta FROM {self.cluster.index} "
+            f"WHERE MATCH(%s) ORDER BY article_key ASC LIMIT 0, {COPIES_LIMIT}"
+            + self._options(COPIES_LIMIT, False),
+            [f"@fingerprint_words ({words})"],
+        )
+        found: dict[str, dict[str, str]] = {f: {} for f in wanted}
+        for fp, _key, aid, meta in rows.rows:
+            if str(fp) in found:
+                found[str(fp)].setdefault(str(aid), json.loads(meta or "{}").get("title", ""))
+        for fp, articles in found.items():
+            self._copies[fp] = tuple(articles.items())
 
     def article(self, article_id: str) -> StoredArticle | None:
         rows = self._run(
@@ -508,7 +534,8 @@ class SphinxReader(EngineReader):
         )
         sources = self._run(
             f"SELECT source_key FROM {index} GROUP BY source_key LIMIT 0, 1"
-            + self._options(1000, False)
+            + self._options(1000, False),
+            meta=True,
         )
 
         def first(r: Result) -> int:
