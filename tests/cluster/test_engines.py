@@ -146,3 +146,12 @@ def test_what_only_the_cluster_refuses_is_a_400_saying_why(both, q: str, fragmen
     error = resp.get_json()["error"]
     assert error["code"] == "bad_query" and fragment in error["message"]
     assert both[0].get("/api/search", query_string={"q": q}).status_code == 200
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest"])
+def test_undated_articles_sort_last_either_way_on_both_engines(engine_client, sort: str) -> None:
+    data = engine_client.get(f"/api/search?q=myanmar&sort={sort}&per_page=20").get_json()
+    dates = [r["published"] for r in data["results"]]
+    dated = [d for d in dates if d]
+    assert None in dates and dates == dated + [None] * (len(dates) - len(dated))
+    assert dated == sorted(dated, reverse=sort == "newest")

@@ -57,8 +57,11 @@ COPIES_LIMIT = 2000  # rows read for the copies of a page's paragraphs
 SORTS = {
     "relevance": "w DESC, article_key ASC",
     "newest": "published DESC, w DESC",
-    "oldest": "published ASC, w DESC",
+    "oldest": "oldest ASC, w DESC",
 }
+# An undated article's date when sorting oldest first: after every real one
+# (newest first puts it last already, its published being 0).
+UNDATED_LAST = 2**62
 MAX_PARAGRAPH_ROWS = 10_000  # rows fetched to pick a page's best paragraphs
 MAX_ARTICLE_ROWS = 100_000  # paragraphs of one article (article page)
 # The vocabulary words scanned for one prefix, most frequent first.
@@ -79,11 +82,11 @@ def _parser() -> tuple[Any, Any]:
 
 @dataclass
 class _Pass:
-    """One pass's articles: (key, id, score, published, matching, meta) rows, and its total."""
+    """One pass's articles: (key, id, score, published, matching, meta, oldest-first date)."""
 
     compiled: Compiled
     match: str
-    rows: list[tuple[int, str, float, int, int, str]] = field(default_factory=list)
+    rows: list[tuple[int, str, float, int, int, str, int]] = field(default_factory=list)
     total: int = 0
     partial: bool = False
 
@@ -267,7 +270,8 @@ class SphinxReader(EngineReader):
         if spec.loose is not None and not exclude:
             count = max(count, spec.relax_below)  # every full match, to exclude it after
         result = self._run(
-            f"SELECT article_key, article_id, WEIGHT() AS w, published, COUNT(*) AS n, meta{sel} "
+            f"SELECT article_key, article_id, WEIGHT() AS w, published, COUNT(*) AS n, meta, "
+            f"IF(year > 0, published, {UNDATED_LAST}) AS oldest{sel} "
             f"FROM {self.cluster.index}{where} GROUP BY article_key "
             f"WITHIN GROUP ORDER BY w DESC ORDER BY {SORTS.get(spec.sort, SORTS['relevance'])} "
             f"LIMIT {offset}, {max(count, 1)}" + self._options(window, bool(compiled.match)),
@@ -275,10 +279,11 @@ class SphinxReader(EngineReader):
             meta=True,
         )
         out = _Pass(compiled, compiled.match, total=result.total_found)
-        for key, aid, w, published, n, meta, *_dates_ok in result.rows:
-            out.rows.append((int(key), str(aid), float(w), int(published), int(n), str(meta)))
+        for key, aid, w, published, n, meta, oldest, *_dates_ok in result.rows:
+            row = (int(key), str(aid), float(w), int(published), int(n), str(meta), int(oldest))
+            out.rows.append(row)
         if offset:  # paged in Sphinx: pad so that the page slices out at spec.offset
-            out.rows[:0] = [(0, "", 0.0, 0, 0, "")] * offset
+            out.rows[:0] = [(0, "", 0.0, 0, 0, "", 0)] * offset
         return out
 
     def _merge(self, spec: SearchSpec, passes: list[_Pass]) -> list[tuple[_Pass, tuple[Any, ...]]]:
@@ -294,7 +299,7 @@ class SphinxReader(EngineReader):
         if spec.sort == "newest":
             both.sort(key=lambda it: (-it[1][3], -score(it)))
         elif spec.sort == "oldest":
-            both.sort(key=lambda it: (it[1][3], -score(it)))
+            both.sort(key=lambda it: (it[1][6], -score(it)))
         else:
             # Every full match first: the two passes' BM25 weights come from
             # different MATCH() expressions (the loose one an OR), so a scaled
@@ -320,7 +325,7 @@ class SphinxReader(EngineReader):
         # The copies of every paragraph shown, for also_in, in one statement.
         self._look_up_copies([m.fingerprint for ms in best.values() for m in ms])
         groups = []
-        for p, (key, aid, w, _published, n, meta) in shown:
+        for p, (key, aid, w, _published, n, meta, _oldest) in shown:
             data = json.loads(meta or "{}")
             groups.append(
                 ArticleGroup(
