@@ -212,3 +212,33 @@ def test_an_ingest_killed_mid_way_completes_on_rerun_with_no_duplicates(
     stats = index.stats()
     assert stats.articles == count and stats.paragraphs == 2 * count  # no duplicates
     assert len(index.article_hashes()) == count
+
+
+def test_cli_search_remove_and_reindex_work_on_a_cluster(cluster: Cluster, served, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The raw store stays the source of truth: reindex rebuilds a wiped cluster."""
+    _client, root = served
+    engine = ["--index", str(root), "--engine", sphinx_setting(cluster)]
+    assert main(["search", '"seeking asylum"', "--json", *engine]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["total_articles"] == 3
+    gone = found["results"][0]["id"]
+    assert main(["remove", gone, *engine]) == 0
+    capsys.readouterr()
+    assert main(["search", '"seeking asylum"', "--json", *engine]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert after["total_articles"] == 2 and gone not in {r["id"] for r in after["results"]}
+
+    process.stop(cluster)  # every node restarted empty
+    for node in cluster.nodes:
+        for path in (cluster.root / "nodes" / node.name / "data").iterdir():
+            if path.is_file():
+                path.unlink()
+    process.start(cluster)
+    assert main(["stats", "--json", *engine]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == 0
+    assert main(["reindex", *engine]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--json", *engine]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == 6
+    assert main(["search", '"seeking asylum"', "--json", *engine]) == 0
+    assert json.loads(capsys.readouterr().out)["total_articles"] == 2
