@@ -1,4 +1,9 @@
-"""Searches through the aggregator: ranked article groups, counts, facets, timeline.
+"""Statements through the aggregator, checked for failed agents; and a first, low-level search.
+
+search.SphinxReader (the engine the service uses) runs every statement
+through ClusterReader's checks (_ask, _failures, _diagnose). The Search /
+Found API below, over match.py's small tree, is the first reader, kept for
+the low-level failover tests in tests/cluster/test_search.py.
 
 Each search is a handful of SphinxQL statements, all through the aggregator's
 distributed index: the article groups (GROUP BY article, best paragraph per
