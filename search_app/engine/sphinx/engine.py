@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,8 @@ REBUILD_BATCH = 2000
 # Version of the rows' layout (cluster/config.py): a cluster made by an older
 # one is rebuilt with `cluster init` and `reindex`.
 SCHEMA_VERSION = 1
+# Statements of one search in flight at once: facets (3 per pass) beside the page's.
+SEARCH_THREADS = 6
 
 __all__ = ["ClusterIndex", "LOCK_FILE"]
 
@@ -76,6 +79,9 @@ class ClusterIndex:
         self.root = root
         self.cluster = cluster
         self.pool = Pool()
+        # A search's independent statements (facets, counts) run at once, each
+        # worker on its own connections (the pool is per thread).
+        self.executor = ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="sphinx")
 
     @classmethod
     def open(cls, root: str | os.PathLike[str], cluster_file: str, create: bool = False) -> Any:
@@ -185,6 +191,7 @@ class ClusterIndex:
         return [s.as_dict() for s in process.status(self.cluster)]
 
     def close(self) -> None:
+        self.executor.shutdown(wait=True)
         self.pool.close()
 
 

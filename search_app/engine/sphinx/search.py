@@ -29,7 +29,8 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,9 @@ def _parser() -> tuple[Any, Any]:
 
     schema = make_schema()
     return make_parser(schema), schema
+
+
+_Facets = tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int]
 
 
 @dataclass
@@ -152,6 +156,10 @@ class SphinxReader(EngineReader):
         if ranked:
             weights = ", ".join(f"{k}={v}" for k, v in FIELD_WEIGHTS.items())
             opts[:0] = ["ranker=bm25", f"field_weights=({weights})"]
+        else:
+            # Counts, facets, copies: no weights read, so none computed (the
+            # default ranker, proximity_bm25, would score every match).
+            opts.insert(0, "ranker=none")
         return " OPTION " + ", ".join(opts)
 
     def _where(
@@ -237,8 +245,9 @@ class SphinxReader(EngineReader):
                 pass
         ranked = self._merge(spec, passes)
         shown = ranked[spec.offset : spec.offset + spec.limit]
+        facets = self._facets(spec, passes)  # sent now, read after the page's statements
         groups = self._groups(spec, shown, passes)
-        sources, months, paragraphs = self._facets(spec, passes)
+        sources, months, paragraphs = facets()
         return Hits(
             groups=groups,
             total_articles=sum(p.total for p in passes),
@@ -315,13 +324,16 @@ class SphinxReader(EngineReader):
     ) -> tuple[ArticleGroup, ...]:
         best: dict[int, list[ParagraphMatch]] = {}
         own: dict[int, int] = {}
+        counting: list[Future[dict[int, int]]] = []
         for p in passes:
             keys = [r[0] for q, r in shown if q is p]
             if not keys:
                 continue
+            if spec.text_only is not None and not p.partial:  # beside the best paragraphs
+                counting.append(self.index.executor.submit(self._own_counts, spec, keys))
             best.update(self._best_paragraphs(spec, p, keys))
-            if spec.text_only is not None and not p.partial:
-                own.update(self._own_counts(spec, keys))
+        for job in counting:
+            own.update(job.result())
         # The copies of every paragraph shown, for also_in, in one statement.
         self._look_up_copies([m.fingerprint for ms in best.values() for m in ms])
         groups = []
@@ -393,65 +405,57 @@ class SphinxReader(EngineReader):
         )
         return {int(r[0]): int(r[1]) for r in rows.rows}
 
-    def _facets(
-        self, spec: SearchSpec, passes: list[_Pass]
-    ) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int]:
-        """Sources and months over every article found (both passes), and the paragraphs."""
-        sources: dict[str, int] = {}
-        months: dict[tuple[int, int], int] = {}
-        paragraphs = 0
+    def _facets(self, spec: SearchSpec, passes: list[_Pass]) -> Callable[[], _Facets]:
+        """Sources and months over every article found (both passes), and the paragraphs.
+
+        The statements are independent: they are sent at once, each on its
+        own connection, and the function returned waits for their answers.
+        """
+        jobs: list[tuple[str, bool, Future[Result]]] = []  # (what, partial pass, answer)
         for p in passes:
             if not p.total:
                 continue
             extra = ""
             if p.partial and passes[0].rows:
                 extra = f"article_key NOT IN ({','.join(str(r[0]) for r in passes[0].rows)})"
-            sel, where, args = self._where(
-                p.match,
-                spec.filters.sources,
-                spec.filters.dates + p.compiled.dates,
-                extra,
-                p.compiled.date_any,
-            )
+            limits = (spec.filters.sources, spec.filters.dates + p.compiled.dates)
+            sel, where, args = self._where(p.match, *limits, extra, p.compiled.date_any)
             # Paragraphs as Whoosh counts them: with partial matches, every
             # paragraph the loose query matches (those of full articles too).
             csel, cwhere, cargs = (
                 (sel, where, args)
                 if not p.partial
-                else self._where(
-                    p.match,
-                    spec.filters.sources,
-                    spec.filters.dates + p.compiled.dates,
-                    date_any=p.compiled.date_any,
-                )
+                else self._where(p.match, *limits, date_any=p.compiled.date_any)
             )
-            count = self._run(
-                f"SELECT COUNT(*) AS n{csel} FROM {self.cluster.index}{cwhere}"
-                + self._options(1000, False),
-                cargs,
-            )
-            found = int(count.rows[0][0]) if count.rows else 0
-            paragraphs = found if p.partial else paragraphs + found
-            by_source = self._run(
-                f"SELECT source, COUNT(DISTINCT article_key) AS c{sel} FROM {self.cluster.index}"
-                f"{where} GROUP BY source_key ORDER BY c DESC LIMIT 0, {FACET_LIMIT * 10}"
-                + self._options(1000, False),
-                args,
-            )
-            for name, c, *_dates_ok in by_source.rows:
-                key = str(name).strip() or "unknown"
-                sources[key] = sources.get(key, 0) + int(c)
-            by_month = self._run(
-                f"SELECT yearmonth, COUNT(DISTINCT article_key) AS c{sel} FROM {self.cluster.index}"
-                f"{where} GROUP BY yearmonth ORDER BY yearmonth ASC LIMIT 0, {MONTHS}"
-                + self._options(MONTHS, False),
-                args,
-            )
-            for ym, c, *_dates_ok in by_month.rows:
-                if int(ym):
-                    ymk = divmod(int(ym), 100)
-                    months[ymk] = months.get(ymk, 0) + int(c)
-        return tuple(sources.items()), tuple(months.items()), paragraphs
+            index = self.cluster.index
+            statements = [
+                (
+                    "count",
+                    f"SELECT COUNT(*) AS n{csel} FROM {index}{cwhere}" + self._options(1000, False),
+                    cargs,
+                ),
+                (
+                    "source",
+                    f"SELECT source, COUNT(DISTINCT article_key) AS c{sel} FROM {index}{where} "
+                    f"GROUP BY source_key ORDER BY c DESC LIMIT 0, {FACET_LIMIT * 10}"
+                    + self._options(1000, False),
+                    args,
+                ),
+                (
+                    "month",
+                    f"SELECT yearmonth, COUNT(DISTINCT article_key) AS c{sel} FROM {index}{where} "
+                    f"GROUP BY yearmonth ORDER BY yearmonth ASC LIMIT 0, {MONTHS}"
+                    + self._options(MONTHS, False),
+                    args,
+                ),
+            ]
+            for what, sql, a in statements:
+                jobs.append((what, p.partial, self.index.executor.submit(self._run, sql, a)))
+
+        def collect() -> _Facets:
+            return _collect_facets(jobs)
+
+        return collect
 
     # -- articles
 
@@ -676,3 +680,26 @@ def _term(field: str, term: str) -> Node:
 def exact_words(phrase: str) -> list[str]:
     """An exact: phrase as the words Sphinx indexed (compile.py marks each =word)."""
     return re.findall(r"\w+", fold(phrase))
+
+
+def _collect_facets(jobs: list[tuple[str, bool, Future[Result]]]) -> _Facets:
+    """The facet statements' answers, summed over the passes."""
+    sources: dict[str, int] = {}
+    months: dict[tuple[int, int], int] = {}
+    paragraphs = {False: 0, True: 0}
+    for what, partial, job in jobs:
+        result = job.result()
+        if what == "count":
+            paragraphs[partial] = int(result.rows[0][0]) if result.rows else 0
+        elif what == "source":
+            for name, c, *_dates_ok in result.rows:
+                key = str(name).strip() or "unknown"
+                sources[key] = sources.get(key, 0) + int(c)
+        else:
+            for ym, c, *_dates_ok in result.rows:
+                if int(ym):
+                    ymk = divmod(int(ym), 100)
+                    months[ymk] = months.get(ymk, 0) + int(c)
+    relaxed = any(partial for _, partial, _ in jobs)
+    total = paragraphs[True] if relaxed else paragraphs[False]
+    return tuple(sources.items()), tuple(months.items()), total
