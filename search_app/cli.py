@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import cleaning
-from .config import load_settings
-from .engine.whoosh.indexing import IndexError_, IndexNotFound, ParagraphIndex
+from .config import Settings, load_settings
+from .engine.sphinx.errors import SphinxError
+from .engine.whoosh.indexing import IndexError_, IndexNotFound
+from .engines import open_index
 from .models import SORTS
 from .pipeline import (
     IngestOptions,
@@ -66,9 +68,15 @@ class Progress:
             self.stream.flush()
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings, with ``--engine`` (when given) over SEARCH_APP_ENGINE."""
+    engine = getattr(args, "engine", None)
+    return load_settings(overrides={"engine": engine} if engine else None)
+
+
 def _options(args: argparse.Namespace) -> IngestOptions:
     options = options_from_settings(
-        load_settings(), getattr(args, "rules", None), prune=getattr(args, "prune", False)
+        _settings(args), getattr(args, "rules", None), prune=getattr(args, "prune", False)
     )
     if args.command == "ingest" and args.source:
         options = replace(options, source=args.source)
@@ -169,7 +177,7 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = _settings(args)
     try:
         req = build_request(
             settings,
@@ -254,14 +262,21 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = ParagraphIndex.open(args.index).stats()
+    index = open_index(args.index, _settings(args).engine)
+    stats = index.stats()
+    nodes = index.nodes() if hasattr(index, "nodes") else None  # a cluster: each node
     if args.json:
-        print(json.dumps(asdict(stats), default=_json_default))
+        out = {**asdict(stats), **({"nodes": nodes} if nodes else {})}
+        print(json.dumps(out, default=_json_default))
     else:
         print(
             f"{stats.articles} articles, {stats.paragraphs} paragraphs, {stats.sources} sources, "
             f"{stats.index_bytes / 1e6:.1f} MB, schema version {stats.schema_version}"
         )
+        for n in nodes or ():
+            where = f"shard {n['shard']}" if n["role"] == "shard" else n["role"]
+            health = "healthy" if n["healthy"] else "DOWN"
+            print(f"  {n['name']} ({where}) port {n['port']} pid {n['pid']}: {health}")
     return 0
 
 
@@ -269,13 +284,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
     from .web import serving
 
-    settings = load_settings()
+    settings = _settings(args)
     host = args.host or settings.host
     port = args.port or settings.port
     from .web.service import warm_in_background
 
-    ParagraphIndex.open(args.index)  # readers open, writers create: a typo fails here
-    app = create_app({"INDEX": str(args.index)})
+    open_index(args.index, settings.engine)  # readers open, writers create: a typo fails here
+    app = create_app({"INDEX": str(args.index), "ENGINE": settings.engine})
     warm_in_background(app)
     print(f"Serving Article Search on http://{host}:{port}/ (index: {args.index})", flush=True)
     serving.serve(app, host, port, app.config["SETTINGS"])
@@ -291,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--index", help="index folder (default: SEARCH_APP_INDEX, else index/)")
+        p.add_argument(
+            "--engine",
+            help="whoosh (default) or sphinx:PATH/cluster.json (default: SEARCH_APP_ENGINE)",
+        )
         return p
 
     p = with_index(sub.add_parser("ingest", help="read sources and index their articles"))
@@ -376,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Readers never create an index; exit 2, as for a usage error: wrong --index.
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (IndexError_, cleaning.CleaningError, ValueError, OSError) as exc:
+    except (IndexError_, SphinxError, cleaning.CleaningError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

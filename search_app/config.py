@@ -20,6 +20,9 @@ class Settings:
     """Every knob of the service, with a default that works out of the box."""
 
     index: Path = Path("index")
+    # Where paragraphs are searched: "whoosh" (in the index folder) or
+    # "sphinx:PATH/cluster.json" (a search cluster; engines.py).
+    engine: str = "whoosh"
     host: str = "127.0.0.1"
     port: int = 5000
     threads: int = 8  # waitress worker threads: searches are I/O-light, 8 covers a newsroom

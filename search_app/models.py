@@ -110,6 +110,7 @@ class SearchRequest:
     date_to: str | None = None
     nocorrect: bool = False  # search the words as typed, even those in no document
     live: bool = False  # typed so far: the last word also matches as a prefix
+    allow_partial: bool = False  # a cluster with a shard down: answer from the others
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ class ResultPage:
     terms: tuple[TermInfo, ...]
     relaxed: bool = False  # this page holds partial matches (not every word was found)
     timed_out: bool = False  # the search hit its time limit; results may be incomplete
+    partial_shards: tuple[int, ...] = ()  # cluster shards missing (only with allow_partial)
     # Set when words in no document were corrected and the corrected query
     # searched instead: ``query`` is what was searched, ``corrected_from`` what was typed.
     query: str | None = None

@@ -31,6 +31,7 @@ from .config import Settings
 from .engine.whoosh import maintenance
 from .engine.whoosh.indexing import IndexCorrupt, ParagraphIndex, SchemaMismatch, write_lock
 from .engine.whoosh.writer import children_die_with_parent
+from .engines import is_whoosh, open_index
 from .headline import drop_repeated_headline, first_line
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .records import check_article
@@ -66,6 +67,7 @@ class IngestOptions:
     # Write with Whoosh's own writer and codec as shipped (slower): the baseline
     # tests/integration/test_postings_pool.py compares our writer's segments with.
     whoosh_writing: bool = False
+    engine: str = "whoosh"  # Settings.engine: where the paragraphs go (engines.py)
 
 
 def options_from_settings(
@@ -90,6 +92,7 @@ def options_from_settings(
         batch_seconds=1.0 if from_client else IngestOptions.batch_seconds,
         workers=1 if from_client else settings.ingest_workers or os.cpu_count() or 1,
         rules=cleaning.load_rules(path) if path else None,
+        engine=settings.engine,
         sources=SourceOptions(
             max_bytes=settings.max_upload_bytes,
             timeout=settings.fetch_timeout,
@@ -380,7 +383,7 @@ class Ingester:
 
     def __init__(self, root: str | Path, options: IngestOptions | None = None) -> None:
         self.options = options or IngestOptions()
-        self.index = ParagraphIndex.open(root, create=True)
+        self.index = open_index(root, self.options.engine, create=True)
         self.store = RawStore(self.index.store_path)
         self.report = IngestReport()
         self._batch: dict[str, tuple[StoredArticle, RawDocument]] = {}
@@ -710,7 +713,11 @@ def reindex(
     # The lock first: only its holder may decide the index is damaged and start
     # it over, so readers never see an empty index while another writer works.
     with write_lock(root, options.writer_timeout):
-        index, replace_all = _open_for_rebuild(root)
+        index, replace_all = (
+            _open_for_rebuild(root)
+            if is_whoosh(options.engine)
+            else (open_index(root, options.engine, create=True), True)
+        )
         store = RawStore(index.store_path)
         rebuilt = vocabulary.Rebuild(index.root)  # committed with the index
         try:

@@ -69,6 +69,7 @@ def page_as_dict(page: ResultPage) -> dict[str, Any]:
         "terms": [asdict(t) for t in page.terms],
         "relaxed": page.relaxed,
         "timed_out": page.timed_out,
+        "partial_shards": list(page.partial_shards),
     }
 
 

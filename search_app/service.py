@@ -32,8 +32,8 @@ from .analysis import STOPWORDS, fold, stem
 from .cache import BoundedCache
 from .config import Settings
 from .engine.base import EngineReader, Filters, Hits, SearchSpec
-from .engine.whoosh.indexing import ParagraphIndex
 from .engine.whoosh.reader import deadline_after
+from .engines import open_index
 from .models import ArticleView, IndexStats, ResultPage, SearchRequest
 from .query import Context, Parsed, QueryError, parse
 from .query.dates import date_range
@@ -96,7 +96,7 @@ class SearchService:
         self.root = Path(root)
         self.settings = settings or Settings(index=self.root)
         # Readers open, writers create: a missing index is IndexNotFound here.
-        self.index = ParagraphIndex.open(self.root)
+        self.index = open_index(self.root, self.settings.engine)
         self._lock = threading.RLock()
         self._reader: EngineReader | None = None
         self._cache: BoundedCache[Any, ResultPage] = BoundedCache(self.settings.cache_size)
@@ -231,7 +231,9 @@ class SearchService:
         if cached is not None:
             return cached
         page = self._search(reader, req, started, speller)
-        if not page.timed_out:  # an incomplete page must not be served again as if whole
+        if (
+            not page.timed_out and not page.partial_shards
+        ):  # an incomplete page must not be served again as if whole
             self._cache.put(key, page)
         return page
 
@@ -278,6 +280,7 @@ class SearchService:
             sort=req.sort,
             paragraphs=present.MAX_SHOWN_PARAGRAPHS,
             deadline=deadline,
+            allow_partial=req.allow_partial,
         )
         exact = parsed.prepared.exact
         searched = frozenset(parsed.tree.terms())
@@ -305,6 +308,7 @@ class SearchService:
             partial_articles=hits.partial_articles,
             facets_partial=hits.facets_partial,
             excluded_undated=hits.excluded_undated,
+            partial_shards=hits.partial_shards,
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

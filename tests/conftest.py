@@ -21,6 +21,14 @@ import pytest
 
 from search_app import create_app
 from search_app.pipeline import ingest
+from tests.cluster.engines import (  # noqa: F401 - fixtures: any test can run on both engines
+    cluster_corpus,
+    engine_app,
+    engine_client,
+    engine_index,
+    engine_setting,
+    session_cluster,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -18,7 +18,11 @@ from .model import CLUSTER_FILE, Cluster, ClusterConfigError, Node, layout
 
 # The columns of a paragraph row; writer.py inserts them in this order. Full-text
 # fields are searched; attributes are filtered, grouped, sorted on and returned.
-FIELDS = ("title", "text")
+# source_words: the source's name as words, for `source:` (a prefix match, as on Whoosh).
+# fingerprint_words: "fp" + the paragraph's fingerprint, so the copies of the
+# paragraphs a page shows ("also in") are found through the index in one
+# statement, not by scanning an attribute once per paragraph.
+FIELDS = ("title", "text", "source_words", "fingerprint_words")
 ATTRIBUTES = (
     ("rt_attr_string", "article_id"),
     ("rt_attr_bigint", "article_key"),  # 63-bit hash of article_id: groups and deletes
@@ -30,6 +34,10 @@ ATTRIBUTES = (
     ("rt_attr_uint", "yearmonth"),  # 201107; 0 when undated: the monthly timeline
     ("rt_attr_string", "content_hash"),  # sha256 of the raw document: repair finds stale rows
     ("rt_attr_string", "body"),  # the paragraph as stored, for our own highlighter
+    ("rt_attr_string", "fingerprint"),  # the paragraph's fingerprint (cleaning.fingerprint)
+    ("rt_attr_bigint", "fingerprint_key"),  # its hash: finds copies ("also in")
+    ("rt_attr_string", "meta"),  # JSON: title, source, url, published (what a result shows)
+    ("rt_attr_string", "record"),  # JSON: the article's whole record, on paragraph 0 only
 )
 
 # Milliseconds. An agent that doesn't accept a connection in 300 ms on a LAN is

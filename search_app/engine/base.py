@@ -58,6 +58,9 @@ class SearchSpec:
     # (present.collapse) above the page at a fraction of the reads.
     brief_before: int = 0
     deadline: float = math.inf  # time.monotonic() past which scoring stops (Expired)
+    # A distributed engine with every mirror of a shard down: answer from the
+    # other shards (Hits.partial_shards names the missing ones) instead of failing.
+    allow_partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Hits:
     facets_partial: bool = False  # sources/months/undated count the partial set
     undated: int = 0  # articles of the facet set without a date (not in months)
     excluded_undated: int = 0  # all-words articles a date limit left out for having no date
+    partial_shards: tuple[int, ...] = ()  # shards missing from the answer (allow_partial)
 
 
 class EngineReader(ABC):

@@ -69,7 +69,12 @@ def api_stats() -> Any:
 @bp.get("/healthz")
 def healthz() -> Any:
     service = get_service()  # raises IndexError_ -> 503 when the index can't be opened
-    return jsonify({"status": "ok", "generation": service.generation()})
+    body = {"status": "ok", "generation": service.generation()}
+    if hasattr(service.index, "nodes"):  # a cluster: each node, and degraded if one is down
+        body["nodes"] = service.index.nodes()
+        if not all(n["healthy"] for n in body["nodes"]):
+            body["status"] = "degraded"
+    return jsonify(body)
 
 
 @bp.get("/api/openapi.json")

@@ -18,6 +18,14 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..cluster.model import ClusterConfigError
+from ..engine.sphinx.errors import (
+    IncompleteResults,
+    NodeUnavailable,
+    QueryFailed,
+    ShardUnavailable,
+    SphinxError,
+)
 from ..engine.whoosh.indexing import IndexBusy, IndexError_, IndexNotFound
 from ..engine.whoosh.maintenance import EmptyIndexError  # the index folder vanished
 from ..query import QueryError
@@ -160,6 +168,40 @@ def storage_fault(exc: BaseException, root: Path) -> ApiError | None:
     return None
 
 
+def cluster_fault(err: SphinxError) -> ApiError:
+    """A search cluster's failure: 503 naming the shard or node, never silently partial."""
+    retry = {"Retry-After": "5"}
+    if isinstance(err, ShardUnavailable):
+        log.error("shard %d unavailable: %s", err.shard, err.reason)
+        return ApiError(
+            503,
+            f"Shard {err.shard} of the search cluster is unavailable (no mirror answers), so "
+            "results would be incomplete. Restart a mirror of it (`search-app cluster start`, "
+            "then `cluster repair`), or ask with allow_partial=1 for results from the rest.",
+            "shard_unavailable",
+            headers=retry,
+            shard=err.shard,
+        )
+    if isinstance(err, IncompleteResults):
+        log.error("incomplete cluster answer: %s", err)
+        return ApiError(
+            503,
+            "The search cluster answered incompletely; try again shortly.",
+            "incomplete_results",
+            headers=retry,
+        )
+    if isinstance(err, NodeUnavailable):
+        log.error("cluster node down: %s", err)
+        message = f"{err} (`search-app cluster status` shows every node)."
+        return ApiError(503, message, "cluster_unavailable", headers=retry)
+    if isinstance(err, QueryFailed):
+        log.warning("the cluster refused a query: %s", err)
+        message = f"The search cluster could not run this query: {err.message}"
+        return ApiError(400, message, "bad_query")
+    log.error("cluster error: %s", err)
+    return ApiError(503, str(err), "cluster_unavailable", headers=retry)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):  # type: ignore[no-untyped-def]
@@ -180,6 +222,15 @@ def init_app(app: Flask) -> None:
         # Readers never create an index: a missing one says to run ingest.
         code = "index_missing" if isinstance(err, IndexNotFound) else "index_unavailable"
         return error_response(ApiError(503, str(err), code))
+
+    @app.errorhandler(SphinxError)
+    def _cluster_error(err: SphinxError):  # type: ignore[no-untyped-def]
+        return error_response(cluster_fault(err))
+
+    @app.errorhandler(ClusterConfigError)
+    def _cluster_config(err: ClusterConfigError):  # type: ignore[no-untyped-def]
+        log.error("cluster file unusable: %s", err)
+        return error_response(ApiError(503, str(err), "index_unavailable"))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -108,6 +108,12 @@ def _search_parameters() -> list[dict[str, Any]]:
             "1: the last word is still being typed and also matches as a prefix",
             {"enum": ["1"]},
         ),
+        _q(
+            "allow_partial",
+            "1: on a search cluster with a shard down, answer from the other "
+            "shards (partial_shards names the missing ones) instead of a 503",
+            {"enum": ["1"]},
+        ),
     ]
 
 
@@ -294,6 +300,10 @@ def _result_page() -> dict[str, Any]:
             "terms": _array(_ref("Term")),
             "relaxed": {"type": "boolean", "description": "this page holds partial matches"},
             "timed_out": {"type": "boolean"},
+            "partial_shards": {
+                **_array({"type": "integer"}),
+                "description": "cluster shards missing from this answer (allow_partial=1)",
+            },
         }
     )
 

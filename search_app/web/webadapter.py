@@ -35,7 +35,10 @@ def search_request(args: Any, settings: Settings, require_q: bool = True) -> Sea
             date_to=args.get("to"),
             require_q=require_q,
         )
-        return replace(req, nocorrect=args.get("nocorrect") == "1", live=live)
+        allow_partial = args.get("allow_partial") == "1"
+        return replace(
+            req, nocorrect=args.get("nocorrect") == "1", live=live, allow_partial=allow_partial
+        )
     except RequestError as err:
         code = "missing_query" if err.param == "q" else None
         raise ApiError(400, err.message, code) from None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,33 +22,7 @@ from search_app.cluster.model import Cluster, Node
 from search_app.engine.sphinx.client import Connection
 from search_app.models import Article, Provenance, StoredArticle
 
-NODES = 5  # 2 x 2 mirrors + aggregator
-PORTS_PER_NODE = 2
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port_block(count: int) -> int:
-    """The first port of ``count`` consecutive free ports.
-
-    Starts from a place derived from the pid, so parallel test runs on one
-    machine look in different places first; every port is checked anyway.
-    """
-    start = 30_000 + (os.getpid() % 1000) * 20
-    for base in range(start, 60_000, count + 2):
-        if all(_free(p) for p in range(base, base + count)):
-            return base
-    for base in range(20_000, start, count + 2):
-        if all(_free(p) for p in range(base, base + count)):
-            return base
-    raise RuntimeError("no block of free ports on 127.0.0.1")
+from .engines import NODES, PORTS_PER_NODE, free_port_block  # noqa: E402
 
 
 @pytest.fixture

@@ -64,3 +64,14 @@ def test_compile(tree, text: str) -> None:  # type: ignore[no-untyped-def]
 def test_what_sphinx_cannot_run_is_a_clear_error(tree, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(MatchError, match=message):
         compile_match(tree)
+
+
+def test_a_stem_that_stems_again_is_sent_as_a_word_with_that_stem() -> None:
+    from search_app.analysis import stem
+    from search_app.engine.sphinx.compile import sphinx_word
+
+    for word in ("release", "bilateral", "burmese", "easing", "represent", "asylum"):
+        term = stem(word)
+        sent = sphinx_word(term)
+        assert stem(sent) == term  # what searchd makes of it is the index's term
+    assert sphinx_word("asylum") == "asylum"  # idempotent stems go as they are

@@ -1,4 +1,9 @@
-"""Searches through the aggregator: ranked article groups, counts, facets, timeline.
+"""Statements through the aggregator, checked for failed agents; and a first, low-level search.
+
+search.SphinxReader (the engine the service uses) runs every statement
+through ClusterReader's checks (_ask, _failures, _diagnose). The Search /
+Found API below, over match.py's small tree, is the first reader, kept for
+the low-level failover tests in tests/cluster/test_search.py.
 
 Each search is a handful of SphinxQL statements, all through the aggregator's
 distributed index: the article groups (GROUP BY article, best paragraph per
@@ -130,7 +135,7 @@ class ClusterReader:
             opts.append(f"max_matches={max_matches}")
         return " OPTION " + ", ".join(opts)
 
-    def _ask(self, sql: str, args: list[Any]) -> Result:
+    def _ask(self, sql: str, args: list[Any], meta: bool | None = None) -> Result:
         """One statement; an error that only reports failed agents becomes warnings.
 
         When every agent it picked fails, the aggregator answers with an error
@@ -138,7 +143,7 @@ class ClusterReader:
         """
         conn = self.pool.get(self.cluster.aggregator)
         try:
-            return conn.execute(sql, args)
+            return conn.execute(sql, args, meta=meta)
         except QueryFailed as exc:
             parts = [w.strip() for w in exc.message.split(";") if w.strip()]
             if not any(self._agent_failed(w) for w in parts):

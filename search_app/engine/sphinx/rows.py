@@ -8,11 +8,13 @@ place without asking anyone.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from ...headline import title_is_derived
 from ...models import StoredArticle
+from ..whoosh.documents import article_doc  # the article record's JSON: one format, two engines
 
 # Insert order; must match ATTRIBUTES/FIELDS in cluster/config.py.
 COLUMNS = (
@@ -29,6 +31,12 @@ COLUMNS = (
     "yearmonth",
     "content_hash",
     "body",
+    "source_words",
+    "fingerprint",
+    "fingerprint_key",
+    "meta",
+    "record",
+    "fingerprint_words",
 )
 
 _MAX63 = (1 << 63) - 1
@@ -47,6 +55,16 @@ def article_key(article_id: str) -> int:
 def source_key(source: str | None) -> int:
     """Hash of the source name as the source filter and facet know it ("unknown" when none)."""
     return _hash63("s:" + ((source or "unknown").strip() or "unknown"))
+
+
+def fingerprint_key(fingerprint: str) -> int:
+    """Hash of a paragraph's fingerprint: also_in filters on it (a bigint compares everywhere)."""
+    return _hash63("f:" + fingerprint) if fingerprint else 0
+
+
+def fingerprint_word(fingerprint: str) -> str:
+    """The fingerprint as one indexed word (letters first, so it is never a number)."""
+    return "fp" + fingerprint if fingerprint else ""
 
 
 def row_id(article_id: str, position: int) -> int:
@@ -84,6 +102,20 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
     yearmonth = year * 100 + published.month if published else 0
     key = article_key(stored.id)
     skey = source_key(art.source)
+    # What a result shows of its article, on every row (the group's best row
+    # carries it); the whole record (removed blocks, provenance) on row 0 only.
+    meta = json.dumps(
+        {
+            "title": art.title,
+            "key": stored.key,
+            "source": art.source,
+            "url": art.url,
+            "published": art.published.isoformat() if art.published else None,
+        },
+        ensure_ascii=False,
+    )
+    record = _sendable(article_doc(stored)["data"])
+    prints = stored.fingerprints
     return [
         (
             row_id(stored.id, position),
@@ -99,6 +131,12 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
             yearmonth,
             stored.provenance.content_hash,
             _sendable(text),
+            art.source or "",
+            prints[position] if position < len(prints) else "",
+            fingerprint_key(prints[position]) if position < len(prints) else 0,
+            _sendable(meta),
+            record if position == 0 else "",
+            fingerprint_word(prints[position]) if position < len(prints) else "",
         )
         for position, text in enumerate(art.paragraphs)
     ]

@@ -1,0 +1,705 @@
+"""The cluster's EngineReader: the service's searches, article pages and vocabulary.
+
+A search is a few SphinxQL statements through the aggregator, each checked
+for failed agents (reader.ClusterReader: a warning naming an agent is a
+retry, a shard with no live mirror is ShardUnavailable, a short answer that
+stays short is IncompleteResults):
+
+1. the all-words pass: articles (GROUP BY article, best paragraph's weight);
+2. only when it finds fewer than a page, the partial-match pass: the loose
+   query over articles the first pass did not find, flagged partial, scores
+   times ``partial_factor``. The two passes are counted separately
+   (``counts``), so "all words" and "some words" totals are both at hand;
+3. the page's best paragraphs, the paragraph count, the source and month
+   facets.
+
+Query text is parsed by the same parser as on Whoosh (its query parser used
+as a library over the same schema, no Whoosh index), so both engines read a
+query the same way; the tree is compiled to MATCH() by compile.py. Words for
+prefixes, wildcards and ranges come from the vocabulary kept beside the raw
+store (vocabulary.sqlite), stemmed as the index stems; document frequencies
+from CALL KEYWORDS on one live mirror of each shard.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...analysis import fold, stem
+from ...models import ArticleRef, StoredArticle
+from ...query.rewrite import DateLimits
+from ...query.tree import And, Fuzzy, Node, Phrase, Prefix, TermRange, Wildcard
+from ...vocabulary import VOCABULARY_FILE
+from ..base import ArticleGroup, EngineReader, Hits, ParagraphMatch, SearchSpec
+from ..whoosh.documents import article_from_stored_fields
+from .client import Result
+from .compile import Compiled, Unsatisfiable, compile_query, sphinx_word
+from .engine import ClusterIndex, read_generation
+from .errors import IncompleteResults, NodeUnavailable, QueryFailed, ShardUnavailable
+from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
+from .rows import article_key, epoch, fingerprint_word, source_key
+
+log = logging.getLogger(__name__)
+
+# BM25 per field, the headline counting as much as the text (as on Whoosh:
+# syntax.TITLE_BOOST); the source name only filters.
+FIELD_WEIGHTS = {"title": 1, "text": 1, "source_words": 0, "fingerprint_words": 0}
+MONTHS = 2400  # timeline buckets read: two centuries of months (a bigger window costs every agent)
+COPIES_LIMIT = 2000  # rows read for the copies of a page's paragraphs
+SORTS = {
+    "relevance": "w DESC, article_key ASC",
+    "newest": "published DESC, w DESC",
+    "oldest": "oldest ASC, w DESC",
+}
+# An undated article's date when sorting oldest first: after every real one
+# (newest first puts it last already, its published being 0).
+UNDATED_LAST = 2**62
+MAX_PARAGRAPH_ROWS = 10_000  # rows fetched to pick a page's best paragraphs
+MAX_ARTICLE_ROWS = 100_000  # paragraphs of one article (article page)
+# The vocabulary words scanned for one prefix, most frequent first.
+PREFIX_SCAN = 2_000
+# Sphinx's sort window; a page past it can't be shown (max_page x max_per_page fits).
+WINDOW = 10_000
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> tuple[Any, Any]:
+    """Whoosh's query parser over our schema: the query language, read as on Whoosh."""
+    from ..whoosh.indexing import make_schema
+    from ..whoosh.syntax import make_parser
+
+    schema = make_schema()
+    return make_parser(schema), schema
+
+
+_Facets = tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int]
+
+
+@dataclass
+class _Pass:
+    """One pass's articles: (key, id, score, published, matching, meta, oldest-first date)."""
+
+    compiled: Compiled
+    match: str
+    rows: list[tuple[int, str, float, int, int, str, int]] = field(default_factory=list)
+    total: int = 0
+    partial: bool = False
+
+
+class SphinxReader(EngineReader):
+    """Reads one cluster through its aggregator; shared by the service's requests in turn."""
+
+    def __init__(self, index: ClusterIndex) -> None:
+        self.index = index
+        self.cluster = index.cluster
+        self._base = ClusterReader(self.cluster, index.pool)
+        self._generation = read_generation(index.root)
+        self._df: dict[str, int] = {}
+        self._doc_count: int | None = None
+        self._partial_shards: set[int] = set()
+        self._copies: dict[str, tuple[tuple[str, str], ...]] = {}  # fingerprint -> (id, title)
+        self._allow_partial = False
+
+    # -- state
+
+    def up_to_date(self) -> bool:
+        return read_generation(self.index.root) == self._generation
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def warm(self) -> None:
+        self.doc_count()
+
+    def close(self) -> None:
+        """The pool belongs to the index and outlives readers."""
+
+    # -- statements
+
+    def _run(self, sql: str, args: list[Any] | None = None, meta: bool = False) -> Result:
+        """One statement, complete or an exception; with allow_partial a dead shard is noted.
+
+        ``meta``: read SHOW META too (a round trip), for the statements whose
+        total_found is used; SHOW WARNINGS is read after every one.
+        """
+        base = self._base
+        result = base._ask(sql, args or [], meta)
+        for attempt in range(WARNING_RETRIES + 1):
+            failures = base._failures(result)
+            if not failures:
+                return result
+            try:
+                base._diagnose(failures)
+            except ShardUnavailable as exc:
+                if not self._allow_partial:
+                    raise
+                self._partial_shards.add(exc.shard)
+                return result
+            if attempt == WARNING_RETRIES:
+                break
+            time.sleep(0.3)  # one aggregator ping: nodeads moves to the live mirror
+            result = base._ask(sql, args or [], meta)
+        raise IncompleteResults(base._failures(result))
+
+    def _options(self, window: int = 1000, ranked: bool = True) -> str:
+        opts = [f"max_matches={max(window, 1)}", f"retry_count={AGENT_RETRIES}"]
+        if ranked:
+            weights = ", ".join(f"{k}={v}" for k, v in FIELD_WEIGHTS.items())
+            opts[:0] = ["ranker=bm25", f"field_weights=({weights})"]
+        else:
+            # Counts, facets, copies: no weights read, so none computed (the
+            # default ranker, proximity_bm25, would score every match).
+            opts.insert(0, "ranker=none")
+        return " OPTION " + ", ".join(opts)
+
+    def _where(
+        self,
+        match: str,
+        sources: frozenset[str],
+        dates: DateLimits,
+        extra: str = "",
+        date_any: tuple[tuple[Any, ...], ...] = (),
+    ) -> tuple[str, str, list[Any]]:
+        """(select-list addition, WHERE clause, its arguments).
+
+        Alternatives of dates ("date:2021 OR date:2011") are an expression in
+        the select list, filtered on: SphinxQL's WHERE has no OR.
+        """
+        clauses: list[str] = []
+        select = ""
+        if date_any:
+            groups = []
+            for alternatives in date_any:
+                ors = []
+                for lo, hi in alternatives:
+                    parts = ["year > 0"]
+                    if lo is not None:
+                        parts.append(f"published >= {epoch(lo)}")
+                    if hi is not None:
+                        parts.append(f"published <= {epoch(hi)}")
+                    ors.append("(" + " AND ".join(parts) + ")")
+                groups.append("(" + " OR ".join(ors) + ")")
+            select = ", " + " AND ".join(groups) + " AS dates_ok"
+            clauses.append("dates_ok = 1")
+        args: list[Any] = []
+        if match:
+            clauses.append("MATCH(%s)")
+            args.append(match)
+        if sources:
+            clauses.append(f"source_key IN ({','.join(str(source_key(s)) for s in sources)})")
+        for lo, hi in dates:
+            clauses.append("year > 0")  # an undated article is outside every period
+            if lo is not None:
+                clauses.append(f"published >= {epoch(lo)}")
+            if hi is not None:
+                clauses.append(f"published <= {epoch(hi)}")
+        if extra:
+            clauses.append(extra)
+        return select, (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    # -- queries
+
+    def parse(self, prepared_text: str) -> Node:
+        from ..whoosh.syntax import parse_text
+
+        parser, schema = _parser()
+        return parse_text(parser, schema, prepared_text)
+
+    def describe(self, q: Node) -> str:
+        from ..whoosh.syntax import compile_tree
+
+        return str(compile_tree(q))
+
+    def _compiled(self, q: Node, exact: tuple[str, ...] = ()) -> Compiled:
+        if exact:
+            # Verbatim phrases: the words as written (index_exact_words), in the text.
+            q = And((q, *(Phrase("exact", tuple(exact_words(p))) for p in exact)))
+        return compile_query(q)
+
+    def search(self, spec: SearchSpec) -> Hits:
+        self._partial_shards = set()
+        self._copies = {}
+        self._allow_partial = spec.allow_partial
+        try:
+            main = self._pass(spec, spec.query, spec.exact, exclude=())
+        except Unsatisfiable:
+            return Hits((), 0, 0)
+        passes = [main]
+        full_keys = tuple(r[0] for r in main.rows)
+        if spec.loose is not None and main.total < spec.relax_below:
+            try:
+                loose = self._pass(spec, spec.loose, spec.exact, exclude=full_keys)
+                loose.partial = True
+                passes.append(loose)
+            except Unsatisfiable:
+                pass
+        ranked = self._merge(spec, passes)
+        shown = ranked[spec.offset : spec.offset + spec.limit]
+        facets = self._facets(spec, passes)  # sent now, read after the page's statements
+        groups = self._groups(spec, shown, passes)
+        sources, months, paragraphs = facets()
+        return Hits(
+            groups=groups,
+            total_articles=sum(p.total for p in passes),
+            total_paragraphs=paragraphs,
+            sources=sources,
+            months=months,
+            relaxed=len(passes) > 1 and passes[1].total > 0,
+            timed_out=False,
+            partial_shards=tuple(sorted(self._partial_shards)),
+        )
+
+    def _pass(
+        self, spec: SearchSpec, q: Node, exact: tuple[str, ...], exclude: tuple[int, ...]
+    ) -> _Pass:
+        compiled = self._compiled(q, exact)
+        extra = f"article_key NOT IN ({','.join(map(str, exclude))})" if exclude else ""
+        sel, where, args = self._where(
+            compiled.match,
+            spec.filters.sources,
+            spec.filters.dates + compiled.dates,
+            extra,
+            compiled.date_any,
+        )
+        # A partial pass is merged with the first: it needs as many as the page reaches.
+        window = min(WINDOW, max(1000, spec.offset + spec.limit))
+        limit = spec.offset + spec.limit if exclude or spec.loose is not None else None
+        offset = 0 if limit is not None else spec.offset
+        count = limit if limit is not None else spec.limit
+        if spec.loose is not None and not exclude:
+            count = max(count, spec.relax_below)  # every full match, to exclude it after
+        result = self._run(
+            f"SELECT article_key, article_id, WEIGHT() AS w, published, COUNT(*) AS n, meta, "
+            f"IF(year > 0, published, {UNDATED_LAST}) AS oldest{sel} "
+            f"FROM {self.cluster.index}{where} GROUP BY article_key "
+            f"WITHIN GROUP ORDER BY w DESC ORDER BY {SORTS.get(spec.sort, SORTS['relevance'])} "
+            f"LIMIT {offset}, {max(count, 1)}" + self._options(window, bool(compiled.match)),
+            args,
+            meta=True,
+        )
+        out = _Pass(compiled, compiled.match, total=result.total_found)
+        for key, aid, w, published, n, meta, oldest, *_dates_ok in result.rows:
+            row = (int(key), str(aid), float(w), int(published), int(n), str(meta), int(oldest))
+            out.rows.append(row)
+        if offset:  # paged in Sphinx: pad so that the page slices out at spec.offset
+            out.rows[:0] = [(0, "", 0.0, 0, 0, "", 0)] * offset
+        return out
+
+    def _merge(self, spec: SearchSpec, passes: list[_Pass]) -> list[tuple[_Pass, tuple[Any, ...]]]:
+        if len(passes) == 1:
+            return [(passes[0], r) for r in passes[0].rows]
+        main, loose = passes
+        both = [(main, r) for r in main.rows] + [(loose, r) for r in loose.rows]
+
+        def score(item: tuple[_Pass, tuple[Any, ...]]) -> float:
+            p, r = item
+            return r[2] * (spec.partial_factor if p.partial else 1.0)
+
+        if spec.sort == "newest":
+            both.sort(key=lambda it: (-it[1][3], -score(it)))
+        elif spec.sort == "oldest":
+            both.sort(key=lambda it: (it[1][6], -score(it)))
+        else:
+            # Every full match first: the two passes' BM25 weights come from
+            # different MATCH() expressions (the loose one an OR), so a scaled
+            # partial weight says nothing about a full one.
+            both.sort(key=lambda it: (it[0].partial, -score(it), it[1][0]))
+        return both
+
+    def _groups(
+        self,
+        spec: SearchSpec,
+        shown: list[tuple[_Pass, tuple[Any, ...]]],
+        passes: list[_Pass],
+    ) -> tuple[ArticleGroup, ...]:
+        best: dict[int, list[ParagraphMatch]] = {}
+        own: dict[int, int] = {}
+        counting: list[Future[dict[int, int]]] = []
+        for p in passes:
+            keys = [r[0] for q, r in shown if q is p]
+            if not keys:
+                continue
+            if spec.text_only is not None and not p.partial:  # beside the best paragraphs
+                counting.append(self.index.executor.submit(self._own_counts, spec, keys))
+            best.update(self._best_paragraphs(spec, p, keys))
+        for job in counting:
+            own.update(job.result())
+        # The copies of every paragraph shown, for also_in, in one statement.
+        self._look_up_copies([m.fingerprint for ms in best.values() for m in ms])
+        groups = []
+        for p, (key, aid, w, _published, n, meta, _oldest) in shown:
+            data = json.loads(meta or "{}")
+            groups.append(
+                ArticleGroup(
+                    article_id=aid,
+                    score=w * (spec.partial_factor if p.partial else 1.0),
+                    paragraphs=tuple(best.get(key, ())),
+                    matching=own.get(key, 0) if spec.text_only is not None and not p.partial else n,
+                    partial=p.partial,
+                    fields={k: v for k, v in data.items() if k != "key"},
+                )
+            )
+        return tuple(groups)
+
+    def _best_paragraphs(
+        self, spec: SearchSpec, p: _Pass, keys: list[int]
+    ) -> dict[int, list[ParagraphMatch]]:
+        extra = f"article_key IN ({','.join(map(str, keys))})"
+        sel, where, args = self._where(
+            p.match,
+            spec.filters.sources,
+            spec.filters.dates + p.compiled.dates,
+            extra,
+            p.compiled.date_any,
+        )
+        rows = self._run(
+            f"SELECT article_key, position, body, fingerprint, WEIGHT() AS w{sel} "
+            f"FROM {self.cluster.index}{where} ORDER BY w DESC, position ASC "
+            f"LIMIT 0, {MAX_PARAGRAPH_ROWS}" + self._options(MAX_PARAGRAPH_ROWS, bool(p.match)),
+            args,
+        )
+        best: dict[int, list[ParagraphMatch]] = {}
+        for key, position, body, fingerprint, w, *_dates_ok in rows.rows:
+            chosen = best.setdefault(int(key), [])
+            if len(chosen) < spec.paragraphs:
+                chosen.append(
+                    ParagraphMatch(
+                        ref=(int(key), int(position)),
+                        position=int(position),
+                        score=float(w),
+                        text=str(body),
+                        fingerprint=str(fingerprint),
+                    )
+                )
+        return best
+
+    def _own_counts(self, spec: SearchSpec, keys: list[int]) -> dict[int, int]:
+        """Paragraphs of each article with the words in their own text (not the headline's)."""
+        assert spec.text_only is not None
+        try:
+            compiled = self._compiled(spec.text_only, spec.exact)
+        except Unsatisfiable:
+            return {}
+        extra = f"article_key IN ({','.join(map(str, keys))})"
+        sel, where, args = self._where(
+            compiled.match,
+            spec.filters.sources,
+            spec.filters.dates + compiled.dates,
+            extra,
+            compiled.date_any,
+        )
+        rows = self._run(
+            f"SELECT article_key, COUNT(*) AS n{sel} FROM {self.cluster.index}{where} "
+            f"GROUP BY article_key LIMIT 0, {len(keys)}" + self._options(1000, False),
+            args,
+        )
+        return {int(r[0]): int(r[1]) for r in rows.rows}
+
+    def _facets(self, spec: SearchSpec, passes: list[_Pass]) -> Callable[[], _Facets]:
+        """Sources and months over every article found (both passes), and the paragraphs.
+
+        The statements are independent: they are sent at once, each on its
+        own connection, and the function returned waits for their answers.
+        """
+        jobs: list[tuple[str, bool, Future[Result]]] = []  # (what, partial pass, answer)
+        for p in passes:
+            if not p.total:
+                continue
+            extra = ""
+            if p.partial and passes[0].rows:
+                extra = f"article_key NOT IN ({','.join(str(r[0]) for r in passes[0].rows)})"
+            limits = (spec.filters.sources, spec.filters.dates + p.compiled.dates)
+            sel, where, args = self._where(p.match, *limits, extra, p.compiled.date_any)
+            # Paragraphs as Whoosh counts them: with partial matches, every
+            # paragraph the loose query matches (those of full articles too).
+            csel, cwhere, cargs = (
+                (sel, where, args)
+                if not p.partial
+                else self._where(p.match, *limits, date_any=p.compiled.date_any)
+            )
+            index = self.cluster.index
+            statements = [
+                (
+                    "count",
+                    f"SELECT COUNT(*) AS n{csel} FROM {index}{cwhere}" + self._options(1000, False),
+                    cargs,
+                ),
+                (
+                    "source",
+                    f"SELECT source, COUNT(DISTINCT article_key) AS c{sel} FROM {index}{where} "
+                    f"GROUP BY source_key ORDER BY c DESC LIMIT 0, {FACET_LIMIT * 10}"
+                    + self._options(1000, False),
+                    args,
+                ),
+                (
+                    "month",
+                    f"SELECT yearmonth, COUNT(DISTINCT article_key) AS c{sel} FROM {index}{where} "
+                    f"GROUP BY yearmonth ORDER BY yearmonth ASC LIMIT 0, {MONTHS}"
+                    + self._options(MONTHS, False),
+                    args,
+                ),
+            ]
+            for what, sql, a in statements:
+                jobs.append((what, p.partial, self.index.executor.submit(self._run, sql, a)))
+
+        def collect() -> _Facets:
+            return _collect_facets(jobs)
+
+        return collect
+
+    # -- articles
+
+    def also_in(
+        self, fingerprint: str, article_id: str, ref: Any, limit: int
+    ) -> tuple[ArticleRef, ...]:
+        """From the copies the search looked up for its page (one statement), else asked now."""
+        if not fingerprint:
+            return ()
+        if fingerprint not in self._copies:
+            self._look_up_copies([fingerprint])
+        refs = []
+        for aid, title in self._copies.get(fingerprint, ()):
+            if aid != article_id:
+                refs.append(ArticleRef(aid, title))
+                if len(refs) >= limit:
+                    break
+        return tuple(refs)
+
+    def _look_up_copies(self, fingerprints: list[str]) -> None:
+        """Every article holding one of these paragraphs, through the fingerprint words."""
+        wanted = sorted({f for f in fingerprints if f and f not in self._copies})
+        if not wanted:
+            return
+        words = " | ".join("=" + fingerprint_word(f) for f in wanted)
+        rows = self._run(
+            f"SELECT fingerprint, article_key, article_id, meta FROM {self.cluster.index} "
+            f"WHERE MATCH(%s) ORDER BY article_key ASC LIMIT 0, {COPIES_LIMIT}"
+            + self._options(COPIES_LIMIT, False),
+            [f"@fingerprint_words ({words})"],
+        )
+        found: dict[str, dict[str, str]] = {f: {} for f in wanted}
+        for fp, _key, aid, meta in rows.rows:
+            if str(fp) in found:
+                found[str(fp)].setdefault(str(aid), json.loads(meta or "{}").get("title", ""))
+        for fp, articles in found.items():
+            self._copies[fp] = tuple(articles.items())
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        rows = self._run(
+            f"SELECT position, body, fingerprint, record, meta FROM {self.cluster.index} "
+            f"WHERE article_key = {article_key(article_id)} ORDER BY position ASC "
+            f"LIMIT 0, {MAX_ARTICLE_ROWS}" + self._options(MAX_ARTICLE_ROWS, False)
+        )
+        if not rows.rows or not str(rows.rows[0][3]):
+            return None
+        record, meta = str(rows.rows[0][3]), json.loads(str(rows.rows[0][4]) or "{}")
+        fields = {"data": record, "article_id": article_id, "key": meta.get("key", article_id)}
+        stored = article_from_stored_fields(fields, [str(r[1]) for r in rows.rows])
+        return StoredArticle(
+            id=stored.id,
+            key=stored.key,
+            article=stored.article,
+            provenance=stored.provenance,
+            fingerprints=tuple(str(r[2]) for r in rows.rows),
+        )
+
+    def matching_positions(
+        self, article_id: str, q: Node, dates: DateLimits, deadline: float
+    ) -> tuple[int, ...]:
+        try:
+            compiled = self._compiled(q)
+        except Unsatisfiable:
+            return ()
+        sel, where, args = self._where(
+            compiled.match,
+            frozenset(),
+            tuple(dates) + compiled.dates,
+            f"article_key = {article_key(article_id)}",
+            compiled.date_any,
+        )
+        rows = self._run(
+            f"SELECT position{sel} FROM {self.cluster.index}{where} ORDER BY position ASC "
+            f"LIMIT 0, {MAX_ARTICLE_ROWS}" + self._options(MAX_ARTICLE_ROWS, False),
+            args,
+        )
+        return tuple(int(r[0]) for r in rows.rows)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(articles, paragraphs, sources) the cluster holds."""
+        index = self.cluster.index
+        paragraphs = self._run(f"SELECT COUNT(*) FROM {index}" + self._options(1000, False))
+        articles = self._run(
+            f"SELECT COUNT(DISTINCT article_key) AS c FROM {index}" + self._options(1000, False)
+        )
+        sources = self._run(
+            f"SELECT source_key FROM {index} GROUP BY source_key LIMIT 0, 1"
+            + self._options(1000, False),
+            meta=True,
+        )
+
+        def first(r: Result) -> int:
+            return int(r.rows[0][0]) if r.rows else 0
+
+        return first(articles), first(paragraphs), sources.total_found if sources.rows else 0
+
+    # -- vocabulary
+
+    def doc_count(self) -> int:
+        if self._doc_count is None:
+            result = self._run(
+                f"SELECT COUNT(*) FROM {self.cluster.index}" + self._options(1000, False)
+            )
+            self._doc_count = int(result.rows[0][0]) if result.rows else 0
+        return self._doc_count
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """Paragraphs holding the term in any field (CALL KEYWORDS per shard, summed)."""
+        if term not in self._df:
+            self._keyword_stats([term])
+        return self._df.get(term, 0)
+
+    def _keyword_stats(self, terms: list[str]) -> None:
+        """Fill the df cache for these terms: one CALL KEYWORDS per shard for all of them."""
+        todo = [t for t in dict.fromkeys(terms) if t not in self._df and _WORDY.fullmatch(t)]
+        for t in terms:
+            self._df.setdefault(t, 0) if not _WORDY.fullmatch(t) else None
+        if not todo:
+            return
+        counts = dict.fromkeys(todo, 0)
+        for shard in self.cluster.shards:
+            rows = None
+            for mirror in shard.mirrors:
+                try:
+                    rows = self.index.pool.get(mirror).execute(
+                        "CALL KEYWORDS(%s, %s, 1)",
+                        [" ".join(sphinx_word(t) for t in todo), self.cluster.index],
+                        meta=False,
+                    )
+                    break
+                except (NodeUnavailable, QueryFailed) as exc:
+                    log.info("CALL KEYWORDS on %s failed: %s", mirror.name, exc)
+            if rows is None:
+                raise ShardUnavailable(shard.number, "no mirror answered CALL KEYWORDS")
+            # One row per word, in order: (qpos, tokenized, normalized, docs, hits).
+            by_pos = [r for r in rows.rows if str(r[0]).isdigit()]
+            for term, row in zip(todo, by_pos, strict=False):
+                counts[term] += int(row[3])
+        self._df.update(counts)
+
+    def _vocabulary(self, sql: str, args: list[Any]) -> list[tuple[str, int]]:
+        path = self.index.root / VOCABULARY_FILE
+        if not path.exists():
+            return []
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                return [(str(t), int(df)) for t, df in conn.execute(sql, args)]
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:  # a damaged vocabulary costs expansion, never the search
+            log.warning("vocabulary unreadable: %s", exc)
+            return []
+
+    def _stems(self, words: list[tuple[str, int]], keep: Any) -> Iterator[str]:
+        seen: set[str] = set()
+        found = []
+        for word, _df in words:
+            s = stem(fold(word))
+            if s not in seen and keep(s):
+                seen.add(s)
+                found.append(s)
+        self._keyword_stats(found)
+        yield from found
+
+    def matching_terms(self, node: Prefix | Wildcard | Fuzzy | TermRange) -> Iterator[str]:
+        if node.field not in ("text", "title"):
+            return iter(())  # source words: compiled as a prefix of the source's name
+        if isinstance(node, Prefix):
+            text = fold(node.text)
+            words = self._vocabulary(
+                "SELECT term, df FROM words WHERE term >= ? AND term < ? ORDER BY df DESC LIMIT ?",
+                [text, text + "\U0010ffff", PREFIX_SCAN],
+            )
+            return self._stems(words, lambda s: s.startswith(text))
+        if isinstance(node, Wildcard):
+            pattern = fold(node.text)
+            words = self._vocabulary(
+                "SELECT term, df FROM words WHERE term GLOB ? ORDER BY df DESC LIMIT ?",
+                [pattern, PREFIX_SCAN],
+            )
+            return self._stems(words, lambda s: True)
+        if isinstance(node, TermRange):
+            lo, hi = node.start or "", node.end or "\U0010ffff"
+            words = self._vocabulary(
+                "SELECT term, df FROM words WHERE term >= ? AND term <= ? ORDER BY df DESC LIMIT ?",
+                [lo, hi, PREFIX_SCAN],
+            )
+            return self._stems(words, lambda s: lo <= s <= hi)
+        return iter(())  # fuzzy words expand through the speller
+
+    def terms_from(self, field: str, prefix: str) -> Iterator[str]:
+        text = fold(prefix)
+        words = self._vocabulary(
+            "SELECT term, df FROM words WHERE term >= ? AND term < ? ORDER BY df DESC LIMIT ?",
+            [text, text + "\U0010ffff", PREFIX_SCAN],
+        )
+        yield from sorted(self._stems(words, lambda s: s.startswith(text)))
+
+    def sample_text(self, field: str, term: str) -> str | None:
+        try:
+            compiled = compile_query(_term(field, term))
+        except (Unsatisfiable, ValueError):
+            return None
+        rows = self._run(
+            f"SELECT body FROM {self.cluster.index} WHERE MATCH(%s) LIMIT 0, 1"
+            + self._options(1000, False),
+            [compiled.match],
+        )
+        return str(rows.rows[0][0]) if rows.rows else None
+
+
+_WORDY = re.compile(r"\w+")
+
+
+def _term(field: str, term: str) -> Node:
+    from ...query.tree import Term
+
+    return Term(field, term)
+
+
+def exact_words(phrase: str) -> list[str]:
+    """An exact: phrase as the words Sphinx indexed (compile.py marks each =word)."""
+    return re.findall(r"\w+", fold(phrase))
+
+
+def _collect_facets(jobs: list[tuple[str, bool, Future[Result]]]) -> _Facets:
+    """The facet statements' answers, summed over the passes."""
+    sources: dict[str, int] = {}
+    months: dict[tuple[int, int], int] = {}
+    paragraphs = {False: 0, True: 0}
+    for what, partial, job in jobs:
+        result = job.result()
+        if what == "count":
+            paragraphs[partial] = int(result.rows[0][0]) if result.rows else 0
+        elif what == "source":
+            for name, c, *_dates_ok in result.rows:
+                key = str(name).strip() or "unknown"
+                sources[key] = sources.get(key, 0) + int(c)
+        else:
+            for ym, c, *_dates_ok in result.rows:
+                if int(ym):
+                    ymk = divmod(int(ym), 100)
+                    months[ymk] = months.get(ymk, 0) + int(c)
+    relaxed = any(partial for _, partial, _ in jobs)
+    total = paragraphs[True] if relaxed else paragraphs[False]
+    return tuple(sources.items()), tuple(months.items()), total
