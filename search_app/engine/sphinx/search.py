@@ -6,12 +6,15 @@ retry, a shard with no live mirror is ShardUnavailable, a short answer that
 stays short is IncompleteResults):
 
 1. the all-words pass: articles (GROUP BY article, best paragraph's weight);
-2. only when it finds fewer than a page, the partial-match pass: the loose
-   query over articles the first pass did not find, flagged partial, scores
-   times ``partial_factor``. The two passes are counted separately
-   (``counts``), so "all words" and "some words" totals are both at hand;
-3. the page's best paragraphs, the paragraph count, the source and month
-   facets.
+2. the partial-match pass: the loose query over articles the first pass did
+   not find, flagged partial, scores times ``partial_factor``, ranked after
+   every all-words article (in the requested order within each tier, so a
+   page is the same whatever the page size). When the page does not reach
+   past the all-words articles, the partial ones are only counted (one
+   grouped statement: loose articles minus all-words ones);
+3. the page's best paragraphs, the all-words paragraph count, the source and
+   month facets (of the all-words set, or of the partial set when no article
+   holds every word), and with a date limit the undated articles it left out.
 
 Query text is parsed by the same parser as on Whoosh (its query parser used
 as a library over the same schema, no Whoosh index), so both engines read a
@@ -81,7 +84,7 @@ def _parser() -> tuple[Any, Any]:
     return make_parser(schema), schema
 
 
-_Facets = tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int]
+_Facets = tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int, int]
 
 
 @dataclass
@@ -230,34 +233,75 @@ class SphinxReader(EngineReader):
         self._partial_shards = set()
         self._copies = {}
         self._allow_partial = spec.allow_partial
+        end = spec.offset + spec.limit
         try:
             main = self._pass(spec, spec.query, spec.exact, exclude=())
         except Unsatisfiable:
             return Hits((), 0, 0)
         passes = [main]
-        full_keys = tuple(r[0] for r in main.rows)
-        if spec.loose is not None and main.total < spec.relax_below:
+        partial_total = 0
+        if spec.loose is not None:
             try:
-                loose = self._pass(spec, spec.loose, spec.exact, exclude=full_keys)
-                loose.partial = True
-                passes.append(loose)
+                if end > main.total:  # the page reaches past the all-words articles
+                    # _pass read every all-words article (from 0 to the page's end).
+                    full_keys = tuple(r[0] for r in main.rows)
+                    loose = self._pass(spec, spec.loose, spec.exact, exclude=full_keys)
+                    loose.partial = True
+                    passes.append(loose)
+                    partial_total = loose.total
+                else:
+                    found = self._articles(spec, spec.loose, spec.exact)
+                    partial_total = max(0, found - main.total)
             except Unsatisfiable:
                 pass
-        ranked = self._merge(spec, passes)
-        shown = ranked[spec.offset : spec.offset + spec.limit]
-        facets = self._facets(spec, passes)  # sent now, read after the page's statements
+        # Every all-words article first, each tier in the requested order.
+        shown = [(p, r) for p in passes for r in p.rows][spec.offset : end]
+        facet_pass = main if main.total or len(passes) == 1 else passes[1]
+        facets = self._facets(spec, main, facet_pass)  # sent now, read after the page's
         groups = self._groups(spec, shown, passes)
-        sources, months, paragraphs = facets()
+        sources, months, undated, paragraphs = facets()
         return Hits(
             groups=groups,
-            total_articles=sum(p.total for p in passes),
+            total_articles=main.total,
             total_paragraphs=paragraphs,
             sources=sources,
             months=months,
-            relaxed=len(passes) > 1 and passes[1].total > 0,
+            relaxed=any(p.partial for p, _ in shown),
             timed_out=False,
+            partial_articles=partial_total,
+            facets_partial=facet_pass is not main and partial_total > 0,
+            undated=undated,
+            excluded_undated=self._excluded_undated(spec, facet_pass),
             partial_shards=tuple(sorted(self._partial_shards)),
         )
+
+    def _articles(self, spec: SearchSpec, q: Node, exact: tuple[str, ...]) -> int:
+        """How many articles match ``q`` under the search's filters (one grouped count)."""
+        compiled = self._compiled(q, exact)
+        sel, where, args = self._where(
+            compiled.match,
+            spec.filters.sources,
+            spec.filters.dates + compiled.dates,
+            "",
+            compiled.date_any,
+        )
+        return self._grouped_total(sel, where, args)
+
+    def _grouped_total(self, sel: str, where: str, args: list[Any]) -> int:
+        result = self._run(
+            f"SELECT article_key{sel} FROM {self.cluster.index}{where} GROUP BY article_key "
+            f"LIMIT 0, 1" + self._options(WINDOW, False),
+            args,
+            meta=True,
+        )
+        return result.total_found
+
+    def _excluded_undated(self, spec: SearchSpec, p: _Pass) -> int:
+        """Articles of ``p``'s set that a date limit left out for having no date."""
+        if not spec.filters.dates or not p.match:  # a date inside an OR is a query clause
+            return 0
+        sel, where, args = self._where(p.match, spec.filters.sources, (), "year = 0")
+        return self._grouped_total(sel, where, args)
 
     def _pass(
         self, spec: SearchSpec, q: Node, exact: tuple[str, ...], exclude: tuple[int, ...]
@@ -276,8 +320,6 @@ class SphinxReader(EngineReader):
         limit = spec.offset + spec.limit if exclude or spec.loose is not None else None
         offset = 0 if limit is not None else spec.offset
         count = limit if limit is not None else spec.limit
-        if spec.loose is not None and not exclude:
-            count = max(count, spec.relax_below)  # every full match, to exclude it after
         result = self._run(
             f"SELECT article_key, article_id, WEIGHT() AS w, published, COUNT(*) AS n, meta, "
             f"IF(year > 0, published, {UNDATED_LAST}) AS oldest{sel} "
@@ -294,27 +336,6 @@ class SphinxReader(EngineReader):
         if offset:  # paged in Sphinx: pad so that the page slices out at spec.offset
             out.rows[:0] = [(0, "", 0.0, 0, 0, "", 0)] * offset
         return out
-
-    def _merge(self, spec: SearchSpec, passes: list[_Pass]) -> list[tuple[_Pass, tuple[Any, ...]]]:
-        if len(passes) == 1:
-            return [(passes[0], r) for r in passes[0].rows]
-        main, loose = passes
-        both = [(main, r) for r in main.rows] + [(loose, r) for r in loose.rows]
-
-        def score(item: tuple[_Pass, tuple[Any, ...]]) -> float:
-            p, r = item
-            return r[2] * (spec.partial_factor if p.partial else 1.0)
-
-        if spec.sort == "newest":
-            both.sort(key=lambda it: (-it[1][3], -score(it)))
-        elif spec.sort == "oldest":
-            both.sort(key=lambda it: (it[1][6], -score(it)))
-        else:
-            # Every full match first: the two passes' BM25 weights come from
-            # different MATCH() expressions (the loose one an OR), so a scaled
-            # partial weight says nothing about a full one.
-            both.sort(key=lambda it: (it[0].partial, -score(it), it[1][0]))
-        return both
 
     def _groups(
         self,
@@ -405,35 +426,31 @@ class SphinxReader(EngineReader):
         )
         return {int(r[0]): int(r[1]) for r in rows.rows}
 
-    def _facets(self, spec: SearchSpec, passes: list[_Pass]) -> Callable[[], _Facets]:
-        """Sources and months over every article found (both passes), and the paragraphs.
+    def _facets(self, spec: SearchSpec, main: _Pass, facet: _Pass) -> Callable[[], _Facets]:
+        """Sources and months of ``facet``'s articles, and the all-words paragraphs.
 
-        The statements are independent: they are sent at once, each on its
-        own connection, and the function returned waits for their answers.
+        ``facet`` is the all-words pass, or the partial one when no article holds
+        every word (its statement excludes nothing then: there is nothing to
+        exclude). The statements are independent: they are sent at once, each on
+        its own connection, and the function returned waits for their answers.
         """
-        jobs: list[tuple[str, bool, Future[Result]]] = []  # (what, partial pass, answer)
-        for p in passes:
-            if not p.total:
-                continue
-            extra = ""
-            if p.partial and passes[0].rows:
-                extra = f"article_key NOT IN ({','.join(str(r[0]) for r in passes[0].rows)})"
-            limits = (spec.filters.sources, spec.filters.dates + p.compiled.dates)
-            sel, where, args = self._where(p.match, *limits, extra, p.compiled.date_any)
-            # Paragraphs as Whoosh counts them: with partial matches, every
-            # paragraph the loose query matches (those of full articles too).
-            csel, cwhere, cargs = (
-                (sel, where, args)
-                if not p.partial
-                else self._where(p.match, *limits, date_any=p.compiled.date_any)
-            )
-            index = self.cluster.index
-            statements = [
+        jobs: list[tuple[str, Future[Result]]] = []
+        index = self.cluster.index
+        statements = []
+        if main.total:
+            limits = (spec.filters.sources, spec.filters.dates + main.compiled.dates)
+            sel, where, args = self._where(main.match, *limits, "", main.compiled.date_any)
+            statements.append(
                 (
                     "count",
-                    f"SELECT COUNT(*) AS n{csel} FROM {index}{cwhere}" + self._options(1000, False),
-                    cargs,
-                ),
+                    f"SELECT COUNT(*) AS n{sel} FROM {index}{where}" + self._options(1000, False),
+                    args,
+                )
+            )
+        if facet.total:
+            limits = (spec.filters.sources, spec.filters.dates + facet.compiled.dates)
+            sel, where, args = self._where(facet.match, *limits, "", facet.compiled.date_any)
+            statements += [
                 (
                     "source",
                     f"SELECT source, COUNT(DISTINCT article_key) AS c{sel} FROM {index}{where} "
@@ -449,8 +466,8 @@ class SphinxReader(EngineReader):
                     args,
                 ),
             ]
-            for what, sql, a in statements:
-                jobs.append((what, p.partial, self.index.executor.submit(self._run, sql, a)))
+        for what, sql, a in statements:
+            jobs.append((what, self.index.executor.submit(self._run, sql, a)))
 
         def collect() -> _Facets:
             return _collect_facets(jobs)
@@ -682,15 +699,15 @@ def exact_words(phrase: str) -> list[str]:
     return re.findall(r"\w+", fold(phrase))
 
 
-def _collect_facets(jobs: list[tuple[str, bool, Future[Result]]]) -> _Facets:
-    """The facet statements' answers, summed over the passes."""
+def _collect_facets(jobs: list[tuple[str, Future[Result]]]) -> _Facets:
+    """The facet statements' answers: sources, months, undated articles, paragraphs."""
     sources: dict[str, int] = {}
     months: dict[tuple[int, int], int] = {}
-    paragraphs = {False: 0, True: 0}
-    for what, partial, job in jobs:
+    undated = paragraphs = 0
+    for what, job in jobs:
         result = job.result()
         if what == "count":
-            paragraphs[partial] = int(result.rows[0][0]) if result.rows else 0
+            paragraphs = int(result.rows[0][0]) if result.rows else 0
         elif what == "source":
             for name, c, *_dates_ok in result.rows:
                 key = str(name).strip() or "unknown"
@@ -700,6 +717,6 @@ def _collect_facets(jobs: list[tuple[str, bool, Future[Result]]]) -> _Facets:
                 if int(ym):
                     ymk = divmod(int(ym), 100)
                     months[ymk] = months.get(ymk, 0) + int(c)
-    relaxed = any(partial for _, partial, _ in jobs)
-    total = paragraphs[True] if relaxed else paragraphs[False]
-    return tuple(sources.items()), tuple(months.items()), total
+                else:
+                    undated += int(c)
+    return tuple(sources.items()), tuple(months.items()), undated, paragraphs
