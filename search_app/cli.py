@@ -68,7 +68,7 @@ class Progress:
 
 def _options(args: argparse.Namespace) -> IngestOptions:
     options = options_from_settings(
-        load_settings(), getattr(args, "rules", None), prune=getattr(args, "prune", False)
+        args.settings, getattr(args, "rules", None), prune=getattr(args, "prune", False)
     )
     if args.command == "ingest" and args.source:
         options = replace(options, source=args.source)
@@ -169,7 +169,7 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = args.settings
     try:
         req = build_request(
             settings,
@@ -251,7 +251,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
     from .web import serving
 
-    settings = load_settings()
+    settings = args.settings
     host = args.host or settings.host
     port = args.port or settings.port
     from .web.service import warm_in_background
@@ -332,12 +332,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if hasattr(args, "index") and args.index is None:
-        try:
-            args.index = load_settings().index  # the one place the environment is read
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    try:
+        # The one place the CLI reads the environment; --index outranks SEARCH_APP_INDEX.
+        given = getattr(args, "index", None)
+        args.settings = load_settings(overrides={"index": given} if given else None)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if hasattr(args, "index"):
+        args.index = args.settings.index
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

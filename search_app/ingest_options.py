@@ -16,12 +16,16 @@ from .sources import SourceOptions
 
 @dataclass(frozen=True)
 class IngestOptions:
-    """How an ingest runs; one object instead of a long keyword list."""
+    """How an ingest runs; one object instead of a long keyword list.
+
+    The service builds it only from Settings (options_from_settings); the
+    defaults here serve tests and scripts, and take Settings' where both have one.
+    """
 
     prune: bool = False
     batch_size: int = 500  # articles per commit: bounds memory and the loss on a crash
     batch_seconds: float = 5.0  # commit at least this often, so searches see progress
-    writer_timeout: float = 60.0
+    writer_timeout: float = Settings.writer_timeout
     rules: cleaning.Rules | None = None
     sources: SourceOptions = field(default_factory=SourceOptions)
     source: str | None = None  # `ingest --source NAME`: the publisher of every document read
