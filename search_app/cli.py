@@ -347,7 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         # Per-source failures are reported in the summary; don't print them twice.
-        logging.getLogger("search_app.pipeline").setLevel(logging.ERROR)
+        for name in ("search_app.pipeline", "search_app.rebuild"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     try:
         return int(args.func(args))
     except BrokenPipeError:
