@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import cleaning
-from .config import Settings, load_settings
+from .config import load_settings
 from .engine.sphinx.errors import SphinxError
 from .engine.whoosh.indexing import IndexError_, IndexNotFound
 from .engines import open_index
@@ -68,15 +68,9 @@ class Progress:
             self.stream.flush()
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """The settings, with ``--engine`` (when given) over SEARCH_APP_ENGINE."""
-    engine = getattr(args, "engine", None)
-    return load_settings(overrides={"engine": engine} if engine else None)
-
-
 def _options(args: argparse.Namespace) -> IngestOptions:
     options = options_from_settings(
-        _settings(args), getattr(args, "rules", None), prune=getattr(args, "prune", False)
+        args.settings, getattr(args, "rules", None), prune=getattr(args, "prune", False)
     )
     if args.command == "ingest" and args.source:
         options = replace(options, source=args.source)
@@ -177,7 +171,7 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = args.settings
     try:
         req = build_request(
             settings,
@@ -189,7 +183,6 @@ def cmd_search(args: argparse.Namespace) -> int:
             date_from=args.date_from,
             date_to=args.date_to,
         )
-        req = replace(req, nocorrect=args.nocorrect)
         page = SearchService(args.index, settings).search(req)
     except QueryError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -198,18 +191,15 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(page_as_dict(page), ensure_ascii=False, indent=2))
         return 0
     bold, mark, reset = ("\x1b[1m", "\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("", "", "")
-    print(_count_line(page))
-    if page.excluded_undated:
-        print(f"{page.excluded_undated} undated articles left out by the date filter")
+    print(
+        f"{page.total_articles} articles, {page.total_paragraphs} paragraphs "
+        f"({page.took_ms:.1f} ms)"
+    )
     if page.corrected_from:
         print(f"Showing results for {page.query}. Search instead for {page.corrected_from}")
     if page.suggestion:
         print(f"Did you mean: {page.suggestion}")
-    divider = page.total_articles > 0 or page.page > 1
     for r in page.results:
-        if r.partial and divider:
-            print(f"\n-- {page.partial_articles} articles match some of the words, not all --")
-            divider = False
         date = r.published.date().isoformat() if r.published else "undated"
         print(f"\n{bold}{r.title}{reset}  [{r.source or 'unknown'}, {date}]  id={r.id}")
         for p in r.paragraphs:
@@ -220,25 +210,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             import html as _html
 
             print(f"  ¶{p.position + 1}: {_html.unescape(text)}")
+            if p.also_in:
+                print("      also in: " + "; ".join(a.title for a in p.also_in))
         if r.more:
             print(f"  (+{r.more} more matching paragraphs)")
-        # Once per article, as on the page: a copy shares several paragraphs.
-        also = {a.id: a.title for p in r.paragraphs for a in p.also_in}
-        if also:
-            print("  also in: " + "; ".join(also.values()))
-        for d in r.duplicates:
-            print(f"  same article: {d.title} [{d.source or 'unknown'}]  id={d.id}")
     return 0
-
-
-def _count_line(page: Any) -> str:
-    """The counts as the results page gives them: all words first, then some of them."""
-    line = f"{page.total_articles} articles, {page.total_paragraphs} paragraphs"
-    if page.partial_articles and not page.total_articles:
-        line = f"No article matches all words; {page.partial_articles} match some of them"
-    elif page.partial_articles:
-        line += f" match all words; {page.partial_articles} more articles match some of them"
-    return f"{line} ({page.took_ms:.1f} ms)"
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -262,7 +238,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    index = open_index(args.index, _settings(args).engine)
+    index = open_index(args.index, args.settings.engine)
     stats = index.stats()
     nodes = index.nodes() if hasattr(index, "nodes") else None  # a cluster: each node
     if args.json:
@@ -284,7 +260,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
     from .web import serving
 
-    settings = _settings(args)
+    settings = args.settings
     host = args.host or settings.host
     port = args.port or settings.port
     from .web.service import warm_in_background
@@ -341,9 +317,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", help="from this date: YYYY, YYYY-MM or YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="up to this date, included")
     p.add_argument("--source", action="append", help="only this source (repeatable)")
-    p.add_argument(
-        "--nocorrect", action="store_true", help="search the words as typed, never corrected"
-    )
     p.set_defaults(func=cmd_search)
 
     p = with_index(sub.add_parser("reindex", help="rebuild the index from the raw store"))
@@ -372,19 +345,24 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if hasattr(args, "index") and args.index is None:
-        try:
-            args.index = load_settings().index  # the one place the environment is read
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    try:
+        # The one place the CLI reads the environment; --index outranks SEARCH_APP_INDEX.
+        # --engine outranks SEARCH_APP_ENGINE.
+        overrides = {k: v for k in ("index", "engine") if (v := getattr(args, k, None)) is not None}
+        args.settings = load_settings(overrides=overrides or None)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if hasattr(args, "index"):
+        args.index = args.settings.index
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     if not args.verbose:
         # Per-source failures are reported in the summary; don't print them twice.
-        logging.getLogger("search_app.pipeline").setLevel(logging.ERROR)
+        for name in ("search_app.pipeline", "search_app.rebuild"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     try:
         return int(args.func(args))
     except BrokenPipeError:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "SEARCH_APP_"
+# Variables with the prefix that are not Settings: read where they are used.
+OTHER_VARIABLES = frozenset({"SEARCH_APP_SEARCHD"})  # cluster/process.py: the searchd binary
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,18 @@ def load_settings(
 ) -> Settings:
     """Defaults, then ``SEARCH_APP_*`` variables, then explicit overrides.
 
-    A malformed variable fails at start-up with its name, rather than at the
-    first request that happens to use it.
+    A malformed or unknown variable fails at start-up with its name, rather
+    than at the first request that happens to use it (or never).
     """
     environ = os.environ if environ is None else environ
     settings = Settings()
+    known = {ENV_PREFIX + f.name.upper() for f in fields(Settings)} | OTHER_VARIABLES
+    misspelt = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known)
+    if misspelt:
+        # SEARCH_APP_TOKN ignored would leave writes off with no word why.
+        raise ValueError(
+            f"unknown variable(s) {', '.join(misspelt)}; known: {', '.join(sorted(known))}"
+        )
     changes: dict[str, Any] = {}
     for f in fields(Settings):
         name = ENV_PREFIX + f.name.upper()

@@ -39,6 +39,26 @@ def _int(name: str, raw: str | int | None, default: int) -> int:
         raise RequestError(f"'{name}' must be a whole number, not {raw!r}.", name) from None
 
 
+def query_text(settings: Settings, q: str | None, *, required: bool = True) -> str:
+    """The ``q`` of any request (search, suggest, an article's highlights), checked.
+
+    Missing is a RequestError on ``q`` when a query is required, else "".
+    Too long is the same QueryError the query parser raises, so the message
+    reads the same whichever door the text came in by.
+    """
+    if q is None or not q.strip():
+        if required:
+            raise RequestError("Add a query: ?q=words to search for.", "q")
+        return ""
+    limit = settings.max_query_length
+    if len(q) > limit:
+        raise QueryError(
+            f"The query is {len(q)} characters long; the limit is {limit}. "
+            "Shorten it to the words that matter."
+        )
+    return q
+
+
 def build_request(
     settings: Settings,
     q: str | None,
@@ -52,12 +72,8 @@ def build_request(
     require_q: bool = True,
 ) -> SearchRequest:
     """A checked SearchRequest from raw parameters."""
-    if q is None or not q.strip():
-        if require_q:
-            raise RequestError("Add a query: ?q=words to search for.", "q")
-        q = ""
     req = SearchRequest(
-        q=q,
+        q=query_text(settings, q, required=require_q),
         page=_int("page", page, 1),
         per_page=_int("per_page", per_page, settings.per_page),
         sort=sort or "relevance",

@@ -6,7 +6,7 @@ again (a URL may be gone, a folder moved). SQLite gives atomic commits and
 safe concurrent readers with no extra service to run.
 
 The store is the record of truth: the pipeline commits the index first and
-the store second, and `pipeline.reconcile` makes the index agree with the
+the store second, and `rebuild.reconcile` makes the index agree with the
 store if a crash fell between the two.
 """
 

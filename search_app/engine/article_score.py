@@ -26,11 +26,9 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-# Weight of the article score against the best passage's. Chosen on TIME, MED and
-# NFCorpus, each as published (one paragraph a document) and split into
-# paragraphs of three sentences (bench/RESULTS.md): 1.0 is best or level on five
-# of the six forms (TIME split +0.051, MED split +0.020, NFCorpus split +0.008
-# nDCG@10); 2.0 only on TIME split, 0.5 on none.
+# Weight of the article score against the best passage's: 1.0 is best or level
+# on five of the six relevance forms (TIME, MED, NFCorpus, whole and split into
+# paragraphs); the figures are in bench/RESULTS.md ("Article scoring").
 ARTICLE_WEIGHT = 1.0
 ARTICLE_K1 = 1.2
 ARTICLE_B = 0.75

@@ -25,6 +25,7 @@ from ..pipeline import (
     reindex,
     remove_article,
 )
+from ..request import query_text
 from ..serialize import article_as_dict, page_as_dict, stats_as_dict
 from ..sources import SourceError, SourceFailure
 from ..sources.upload import RequestError, document_from_json, documents_from_upload
@@ -47,7 +48,8 @@ def api_search() -> Any:
 
 @bp.get("/api/articles/<article_id>")
 def api_article(article_id: str) -> Any:
-    view = get_service().article(article_id, request.args.get("q") or None)
+    q = query_text(settings(), request.args.get("q"), required=False)  # only highlights
+    view = get_service().article(article_id, q or None)
     if view is None:
         raise ApiError(404, f"No article with id {article_id!r}.")
     return jsonify(article_as_dict(view))
@@ -55,9 +57,7 @@ def api_article(article_id: str) -> Any:
 
 @bp.get("/api/suggest")
 def api_suggest() -> Any:
-    q = request.args.get("q", "")
-    if len(q) > settings().max_query_length:
-        raise ApiError(400, f"'q' is longer than {settings().max_query_length} characters.")
+    q = query_text(settings(), request.args.get("q"), required=False)
     return jsonify({"query": q, "suggestions": get_service().suggest(q)})
 
 

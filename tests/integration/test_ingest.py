@@ -153,6 +153,7 @@ def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # five fresh interpreters: the real entry points end to end
 def test_ingest_command_summary_and_exit_codes(tmp_path: Path):
     index = tmp_path / "index"
     done = cli("ingest.py", str(SEEDS), "--index", str(index), "--json")
@@ -167,6 +168,7 @@ def test_ingest_command_summary_and_exit_codes(tmp_path: Path):
     assert cli("ingest.py", "--index", str(index)).returncode == 2
 
 
+@pytest.mark.slow  # five fresh interpreters: the real entry points end to end
 def test_stats_and_search_commands(tmp_path: Path):
     index = tmp_path / "index"
     assert cli("ingest.py", str(SEEDS), "--index", str(index)).returncode == 0
@@ -209,6 +211,7 @@ def test_clean_explain_lists_what_was_removed_and_why():
 # ------------------------------------------------------------------ crashes
 
 
+@pytest.mark.slow  # a fault test: ingests 6,000 articles twice
 def test_kill_during_ingest_leaves_an_index_that_opens(tmp_path: Path):
     corpus = tmp_path / "corpus.jsonl"
     with corpus.open("w") as fh:

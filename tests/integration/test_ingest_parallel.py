@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from search_app import pipeline
+from search_app import clean_pool, pipeline
 from search_app.engine.whoosh.indexing import ParagraphIndex
 from search_app.pipeline import IngestOptions, ingest, ingest_documents
 from search_app.sources import SourceOptions, read_sources
@@ -91,7 +91,7 @@ def test_small_ingests_and_uploads_stay_in_one_process(tmp_path: Path, monkeypat
 
 
 def test_a_bad_document_and_a_crashing_worker_fail_alone(tmp_path: Path, monkeypatch):
-    real = pipeline.clean_raw
+    real = clean_pool.clean_raw
 
     def flaky(raw, rules=None):
         if raw.key == "doc-13":
@@ -101,7 +101,7 @@ def test_a_bad_document_and_a_crashing_worker_fail_alone(tmp_path: Path, monkeyp
         return real(raw, rules)
 
     parent = os.getpid()
-    monkeypatch.setattr(pipeline, "clean_raw", flaky)
+    monkeypatch.setattr(clean_pool, "clean_raw", flaky)  # where the workers call it
     corpus = write_corpus(tmp_path / "c.jsonl", 300)
     report = ingest([str(corpus)], tmp_path / "index", PARALLEL)
     failed = {f.location.rsplit("#", 1)[1]: f.reason for f in report.failed}

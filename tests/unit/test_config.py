@@ -25,3 +25,13 @@ def test_an_unknown_override_is_an_error_naming_it() -> None:
 def test_a_malformed_variable_names_itself() -> None:
     with pytest.raises(ValueError, match="SEARCH_APP_PER_PAGE"):
         load_settings(environ={"SEARCH_APP_PER_PAGE": "ten"})
+
+
+def test_an_unknown_variable_is_an_error_naming_it() -> None:
+    with pytest.raises(ValueError, match="SEARCH_APP_TOKN"):
+        load_settings(environ={"SEARCH_APP_TOKN": "secret"})
+
+
+def test_the_searchd_path_is_not_taken_for_a_misspelt_setting() -> None:
+    settings = load_settings(environ={"SEARCH_APP_SEARCHD": "/usr/bin/searchd"})
+    assert settings == load_settings(environ={})

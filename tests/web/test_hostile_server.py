@@ -100,6 +100,7 @@ class Slowloris:
             sock.close()
 
 
+@pytest.mark.slow  # 120 connections held for seconds
 def test_slowloris_neither_fills_the_server_nor_holds_its_connections(server):
     attack = Slowloris(server, count=120)
     try:
@@ -174,6 +175,7 @@ def test_a_chunked_body_is_cut_off_at_the_cap(server):
         sock.close()
 
 
+@pytest.mark.slow  # a load test: seconds of traffic by design
 def test_the_service_stays_responsive_under_hostile_clients(server):
     """4 clients search while slowloris, unauthenticated big bodies and a request flood
     (from one address, and from many) run: their p95 stays under 1 s, with no error."""
@@ -276,6 +278,7 @@ def hostile_queries(i: int, article_id: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # a load test: seconds of traffic by design
 def test_the_service_stays_responsive_under_hostile_queries(news_server):
     """4 clients search while one client sends the worst query of each family in turn
     (made-up words x70, ~9 fuzzy, a* OR ... w*, text:[a TO z], huge slop, an article page
