@@ -183,6 +183,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             date_from=args.date_from,
             date_to=args.date_to,
         )
+        req = replace(req, nocorrect=args.nocorrect)
         page = SearchService(args.index, settings).search(req)
     except QueryError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -191,15 +192,18 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(page_as_dict(page), ensure_ascii=False, indent=2))
         return 0
     bold, mark, reset = ("\x1b[1m", "\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("", "", "")
-    print(
-        f"{page.total_articles} articles, {page.total_paragraphs} paragraphs "
-        f"({page.took_ms:.1f} ms)"
-    )
+    print(_count_line(page))
+    if page.excluded_undated:
+        print(f"{page.excluded_undated} undated articles left out by the date filter")
     if page.corrected_from:
         print(f"Showing results for {page.query}. Search instead for {page.corrected_from}")
     if page.suggestion:
         print(f"Did you mean: {page.suggestion}")
+    divider = page.total_articles > 0 or page.page > 1
     for r in page.results:
+        if r.partial and divider:
+            print(f"\n-- {page.partial_articles} articles match some of the words, not all --")
+            divider = False
         date = r.published.date().isoformat() if r.published else "undated"
         print(f"\n{bold}{r.title}{reset}  [{r.source or 'unknown'}, {date}]  id={r.id}")
         for p in r.paragraphs:
@@ -210,11 +214,25 @@ def cmd_search(args: argparse.Namespace) -> int:
             import html as _html
 
             print(f"  ¶{p.position + 1}: {_html.unescape(text)}")
-            if p.also_in:
-                print("      also in: " + "; ".join(a.title for a in p.also_in))
         if r.more:
             print(f"  (+{r.more} more matching paragraphs)")
+        # Once per article, as on the page: a copy shares several paragraphs.
+        also = {a.id: a.title for p in r.paragraphs for a in p.also_in}
+        if also:
+            print("  also in: " + "; ".join(also.values()))
+        for d in r.duplicates:
+            print(f"  same article: {d.title} [{d.source or 'unknown'}]  id={d.id}")
     return 0
+
+
+def _count_line(page: Any) -> str:
+    """The counts as the results page gives them: all words first, then some of them."""
+    line = f"{page.total_articles} articles, {page.total_paragraphs} paragraphs"
+    if page.partial_articles and not page.total_articles:
+        line = f"No article matches all words; {page.partial_articles} match some of them"
+    elif page.partial_articles:
+        line += f" match all words; {page.partial_articles} more articles match some of them"
+    return f"{line} ({page.took_ms:.1f} ms)"
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -317,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", help="from this date: YYYY, YYYY-MM or YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="up to this date, included")
     p.add_argument("--source", action="append", help="only this source (repeatable)")
+    p.add_argument(
+        "--nocorrect", action="store_true", help="search the words as typed, never corrected"
+    )
     p.set_defaults(func=cmd_search)
 
     p = with_index(sub.add_parser("reindex", help="rebuild the index from the raw store"))
