@@ -95,16 +95,16 @@ def article_bm25(
             continue
         idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         c = idf * (k1 + 1) * (weights[i] if weights is not None else 1.0)
-        for a in cands:
-            f = tf.get(a)
+        # Walk the shorter side: a common word's dict holds most articles, a
+        # rare word's few of the candidates.
+        if len(tf) < len(out):
+            pairs = [(a, f) for a, f in tf.items() if a in out]
+        else:
+            pairs = [(a, tf.get(a)) for a in cands]
+        for a, f in pairs:
             if f:
                 out[a] += c * f / (f + norm[a])
     return out
-
-
-# Words found in fewer articles than this are summed afresh each time: their sums
-# take microseconds, and there are many of them.
-CACHE_MIN_ARTICLES = 32
 
 
 def _frequencies(
@@ -113,15 +113,26 @@ def _frequencies(
     doc_article: Sequence[int],
     cache: BoundedCache[str, dict[int, float]] | None,
 ) -> dict[int, float]:
-    """One word's article frequencies, from ``cache`` when it has them (never mutated)."""
+    """One word's article frequencies, from ``cache`` when it has them (never mutated).
+
+    Give ``cache`` a cost of ``frequency_cost``: a word's dict costs its entries.
+    """
     if cache is not None:
         tf = cache.get(word)
         if tf is not None:
             return tf
     tf = article_frequencies(postings("text", word), postings("title", word), doc_article)
-    if cache is not None and len(tf) >= CACHE_MIN_ARTICLES:
+    if cache is not None:
+        # Rare words too: their sums are quick, but reading their title and text
+        # postings again (the search may not have) is not.
         cache.put(word, tf)
     return tf
+
+
+def frequency_cost(tf: dict[int, float]) -> int:
+    """What a word's article frequencies cost in a cache: one a dict entry, one for the
+    word (a word in no article must still count)."""
+    return len(tf) + 1
 
 
 def combine(passage: float, article: float, weight: float | None = None) -> float:

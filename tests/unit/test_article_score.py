@@ -100,12 +100,10 @@ def test_a_word_weighed_down_by_the_query_counts_less_at_article_level():
     assert term_weights(tree) == {"elect": 1.0, "electrolux": 0.1, "prime": 1.0, "minist": 1.0}
 
 
-def test_cached_frequencies_give_the_same_scores_without_reading_postings(monkeypatch):
+def test_cached_frequencies_give_the_same_scores_without_reading_postings():
     from search_app.cache import BoundedCache
-    from search_app.engine import article_score
-    from search_app.engine.article_score import article_scores
+    from search_app.engine.article_score import article_scores, frequency_cost
 
-    monkeypatch.setattr(article_score, "CACHE_MIN_ARTICLES", 2)
     lists = {
         ("text", "common"): [([0, 4], [1.0, 2.0])],
         ("text", "rare"): [([1], [1.0])],
@@ -117,27 +115,23 @@ def test_cached_frequencies_give_the_same_scores_without_reading_postings(monkey
         return lists.get((field, word), [])
 
     stats = ArticleStats(array("d", [100.0, 50.0, 10.0]), 80.0, 3)
-    cache: BoundedCache[str, dict[int, float]] = BoundedCache(100, cost=len)
+    cache: BoundedCache[str, dict[int, float]] = BoundedCache(100, cost=frequency_cost)
     first = article_scores(["common", "rare"], postings, DOC_ARTICLE, stats, [0, 1], cache)
     assert first == article_scores(["common", "rare"], postings, DOC_ARTICLE, stats, [0, 1])
     reads.clear()
     again = article_scores(["common", "rare"], postings, DOC_ARTICLE, stats, [0, 1], cache)
     assert again == first
-    # The word in two articles came from the cache; the one in a single article
-    # (below the threshold) was summed afresh.
-    assert reads == [("text", "rare"), ("title", "rare")]
+    assert reads == []  # both words came from the cache
+    assert cache.size == (2 + 1) + (1 + 1)
 
 
 def test_a_commit_is_not_scored_with_the_last_generation_s_frequencies(tmp_path, monkeypatch):
     import json
 
     from search_app.config import Settings
-    from search_app.engine import article_score
     from search_app.models import SearchRequest
     from search_app.pipeline import ingest
     from search_app.service import SearchService
-
-    monkeypatch.setattr(article_score, "CACHE_MIN_ARTICLES", 1)
 
     def write(name: str, docs: dict[str, list[str]]):
         src = tmp_path / name

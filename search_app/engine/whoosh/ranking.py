@@ -25,7 +25,7 @@ from whoosh.util.numeric import byte_to_length
 
 from ...cache import BoundedCache
 from .. import article_score
-from ..article_score import ArticleStats, article_scores, combine
+from ..article_score import ArticleStats, article_scores, combine, frequency_cost
 from .doctables import NO_ARTICLE, DocTables, deleted_docs
 from .scoring import QueryScorer
 
@@ -193,8 +193,9 @@ def _article_scores(
     )
 
 
-# Article frequencies of common words, per doc tables (one reader generation:
-# the tables, the postings and the deletions change together), in dict entries.
+# Article frequencies of the query words, per doc tables (one reader generation:
+# the tables, the postings and the deletions change together), in dict entries
+# (article_score.frequency_cost).
 # About 100 bytes an entry: 20 MB at most a generation.
 FREQUENCY_ENTRIES = 200_000
 _FREQS: weakref.WeakKeyDictionary[DocTables, BoundedCache[str, dict[int, float]]] = (
@@ -208,7 +209,7 @@ def _frequency_cache(tables: DocTables) -> BoundedCache[str, dict[int, float]]:
     with _FREQS_LOCK:
         cache = _FREQS.get(tables)
         if cache is None:
-            cache = _FREQS[tables] = BoundedCache(FREQUENCY_ENTRIES, cost=len)
+            cache = _FREQS[tables] = BoundedCache(FREQUENCY_ENTRIES, cost=frequency_cost)
         return cache
 
 
