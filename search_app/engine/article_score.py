@@ -95,13 +95,8 @@ def article_bm25(
             continue
         idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         c = idf * (k1 + 1) * (weights[i] if weights is not None else 1.0)
-        # Walk the shorter side: a common word's dict holds most articles, a
-        # rare word's few of the candidates.
-        if len(tf) < len(out):
-            pairs = [(a, f) for a, f in tf.items() if a in out]
-        else:
-            pairs = [(a, tf.get(a)) for a in cands]
-        for a, f in pairs:
+        for a in cands:
+            f = tf.get(a)
             if f:
                 out[a] += c * f / (f + norm[a])
     return out
