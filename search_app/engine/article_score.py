@@ -26,6 +26,8 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..cache import BoundedCache
+
 # Weight of the article score against the best passage's: 1.0 is best or level
 # on five of the six relevance forms (TIME, MED, NFCorpus, whole and split into
 # paragraphs); the figures are in bench/RESULTS.md ("Article scoring").
@@ -98,6 +100,34 @@ def article_bm25(
     return out
 
 
+def _frequencies(
+    word: str,
+    postings: Callable[[str, str], Postings],
+    doc_article: Sequence[int],
+    cache: BoundedCache[str, dict[int, float]] | None,
+) -> dict[int, float]:
+    """One word's article frequencies, from ``cache`` when it has them (never mutated).
+
+    Give ``cache`` a cost of ``frequency_cost``: a word's dict costs its entries.
+    """
+    if cache is not None:
+        tf = cache.get(word)
+        if tf is not None:
+            return tf
+    tf = article_frequencies(postings("text", word), postings("title", word), doc_article)
+    if cache is not None:
+        # Rare words too: their sums are quick, but reading their title and text
+        # postings again (the search may not have) is not.
+        cache.put(word, tf)
+    return tf
+
+
+def frequency_cost(tf: dict[int, float]) -> int:
+    """What a word's article frequencies cost in a cache: one a dict entry, one for the
+    word (a word in no article must still count)."""
+    return len(tf) + 1
+
+
 def combine(passage: float, article: float, weight: float | None = None) -> float:
     """An article's ranking score from its best passage's and its own."""
     return passage + (ARTICLE_WEIGHT if weight is None else weight) * article
@@ -109,16 +139,21 @@ def article_scores(
     doc_article: Sequence[int],
     stats: ArticleStats,
     candidates: Iterable[int],
+    cache: BoundedCache[str, dict[int, float]] | None = None,
 ) -> dict[int, float]:
     """Article BM25 of the candidates for the query's words (index terms, stemmed).
 
     A word counts in text and headline together, as it shares one IDF at
     paragraph level. Given a mapping, each word's part is scaled by its weight
     (query.term_weights).
+
+    ``cache`` keeps each word's article frequencies between searches. It must
+    live exactly as long as the postings and ``doc_article`` it was filled from
+    (one reader generation): summing a common word's postings over every
+    article is most of what the article score costs, and the sums only change
+    with a commit.
     """
     weight = words if isinstance(words, Mapping) else dict.fromkeys(words, 1.0)
     order = sorted(weight)
-    freqs = [
-        article_frequencies(postings("text", w), postings("title", w), doc_article) for w in order
-    ]
+    freqs = [_frequencies(w, postings, doc_article, cache) for w in order]
     return article_bm25(freqs, stats, candidates, weights=[weight[w] for w in order])

@@ -98,3 +98,75 @@ def test_a_word_weighed_down_by_the_query_counts_less_at_article_level():
         )
     )
     assert term_weights(tree) == {"elect": 1.0, "electrolux": 0.1, "prime": 1.0, "minist": 1.0}
+
+
+def test_cached_frequencies_give_the_same_scores_without_reading_postings():
+    from search_app.cache import BoundedCache
+    from search_app.engine.article_score import article_scores, frequency_cost
+
+    lists = {
+        ("text", "common"): [([0, 4], [1.0, 2.0])],
+        ("text", "rare"): [([1], [1.0])],
+    }
+    reads: list[tuple[str, str]] = []
+
+    def postings(field: str, word: str):
+        reads.append((field, word))
+        return lists.get((field, word), [])
+
+    stats = ArticleStats(array("d", [100.0, 50.0, 10.0]), 80.0, 3)
+    cache: BoundedCache[str, dict[int, float]] = BoundedCache(100, cost=frequency_cost)
+    first = article_scores(["common", "rare"], postings, DOC_ARTICLE, stats, [0, 1], cache)
+    assert first == article_scores(["common", "rare"], postings, DOC_ARTICLE, stats, [0, 1])
+    reads.clear()
+    again = article_scores(["common", "rare"], postings, DOC_ARTICLE, stats, [0, 1], cache)
+    assert again == first
+    assert reads == []  # both words came from the cache
+    assert cache.size == (2 + 1) + (1 + 1)
+
+
+def test_a_commit_is_not_scored_with_the_last_generation_s_frequencies(tmp_path, monkeypatch):
+    import json
+
+    from search_app.config import Settings
+    from search_app.models import SearchRequest
+    from search_app.pipeline import ingest
+    from search_app.service import SearchService
+
+    def write(name: str, docs: dict[str, list[str]]):
+        src = tmp_path / name
+        src.write_text(
+            "\n".join(
+                json.dumps({"id": k, "title": "", "text": "\n\n".join(v)}) for k, v in docs.items()
+            ),
+            encoding="utf-8",
+        )
+        return src
+
+    filler = "The storm passed to the north of the town."
+    towns = ["Leith", "Dover", "Hull", "Wick"]
+    first = {f"a{i}": [f"Dredging resumed at {t}. " * (i + 1), filler] for i, t in enumerate(towns)}
+    first.update({f"o{i}": [filler] for i in range(6)})
+    ingest([str(write("one.jsonl", first))], tmp_path / "ix")
+    service = SearchService(tmp_path / "ix", Settings(index=tmp_path / "ix", cache_size=0))
+    service.search(SearchRequest(q="dredging"))  # fills the article-frequency cache
+    piers = ["north", "south", "east", "west", "old"]
+    more = {
+        f"b{i}": [f"Dredging dredging dredging of the {p} pier channel.", f"Pier {p} closed."]
+        for i, p in enumerate(piers)
+    }
+    ingest([str(write("two.jsonl", more))], tmp_path / "ix")
+
+    def scored(svc: SearchService) -> list[tuple[str, float]]:
+        page = svc.search(SearchRequest(q="dredging", per_page=20))
+        return [(r.id, round(r.score, 9)) for r in page.results]
+
+    seen = scored(service)
+    assert len(seen) == 9
+    # The reference sums every word afresh: no cache at all.
+    from search_app.cache import BoundedCache
+    from search_app.engine.whoosh import ranking
+
+    monkeypatch.setattr(ranking, "_frequency_cache", lambda _tables: BoundedCache(0))
+    fresh = SearchService(tmp_path / "ix", Settings(index=tmp_path / "ix", cache_size=0))
+    assert seen == scored(fresh)

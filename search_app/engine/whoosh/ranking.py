@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import threading
 import weakref
 from array import array
 from collections.abc import Container, Mapping, Sequence
@@ -22,8 +23,9 @@ from operator import itemgetter
 
 from whoosh.util.numeric import byte_to_length
 
+from ...cache import BoundedCache
 from .. import article_score
-from ..article_score import ArticleStats, article_scores, combine
+from ..article_score import ArticleStats, article_scores, combine, frequency_cost
 from .doctables import NO_ARTICLE, DocTables, deleted_docs
 from .scoring import QueryScorer
 
@@ -186,7 +188,29 @@ def _article_scores(
         return {}
     tables = scorer.tables
     stats = article_stats(tables, [deleted_docs(leaf) for leaf in scorer.leaves])
-    return article_scores(words, scorer.frequencies, tables.doc_article, stats, candidates)
+    return article_scores(
+        words, scorer.frequencies, tables.doc_article, stats, candidates, _frequency_cache(tables)
+    )
+
+
+# Article frequencies of the query words, per doc tables (one reader generation:
+# the tables, the postings and the deletions change together), in dict entries
+# (article_score.frequency_cost).
+# About 100 bytes an entry: 20 MB at most a generation.
+FREQUENCY_ENTRIES = 200_000
+_FREQS: weakref.WeakKeyDictionary[DocTables, BoundedCache[str, dict[int, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+_FREQS_LOCK = threading.Lock()
+
+
+def _frequency_cache(tables: DocTables) -> BoundedCache[str, dict[int, float]]:
+    """The article-frequency cache of these tables, made on first use."""
+    with _FREQS_LOCK:
+        cache = _FREQS.get(tables)
+        if cache is None:
+            cache = _FREQS[tables] = BoundedCache(FREQUENCY_ENTRIES, cost=frequency_cost)
+        return cache
 
 
 _STATS: weakref.WeakKeyDictionary[DocTables, ArticleStats] = weakref.WeakKeyDictionary()
