@@ -212,14 +212,14 @@ class SearchService:
         )
 
     @_serialized
-    def _finds_documents(self, word: str) -> bool:
-        """Whether a word as typed matches any paragraph: its index term (stem) is indexed.
+    def _finds_documents(self, word: str) -> int:
+        """How many paragraphs a word as typed matches: its index term's (stem's) frequency.
 
-        Under the lock, as every read of the shared reader; one term lookup.
+        Under the lock, as every read of the shared reader; two term lookups.
         """
         reader = self._current()
         term = stem(fold(word))
-        return reader.doc_frequency("text", term) > 0 or reader.doc_frequency("title", term) > 0
+        return max(reader.doc_frequency("text", term), reader.doc_frequency("title", term))
 
     @_serialized
     def _search_locked(

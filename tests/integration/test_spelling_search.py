@@ -89,3 +89,21 @@ def test_the_speller_follows_the_index_after_an_ingest(tmp_path):
         page = service.search(SearchRequest("zanzibarr"))
     assert page.corrected_from == "zanzibarr" and page.query == "zanzibar"
     assert page.total_articles == 3
+
+
+def test_a_typo_whose_stem_only_a_rare_word_shares_is_corrected(tmp_path):
+    """Issue 14's first example: "goverment" is in no article, but its stem "gover" is
+    "governess"'s too. Searched as typed it found one obituary; it must be corrected."""
+    docs = [
+        {"id": f"g{i}", "title": f"Budget {i}", "text": f"The government spent {i} million."}
+        for i in range(120)
+    ]
+    docs.append({"id": "obit", "title": "Obituary", "text": "She worked as a governess."})
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    index = tmp_path / "index"
+    assert ingest([str(source)], index).ok
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    page = service.search(SearchRequest("goverment"))
+    assert page.corrected_from == "goverment" and page.query == "government"
+    assert page.total_articles == 120 and "obit" not in {r.id for r in page.results}

@@ -198,10 +198,20 @@ def test_a_word_whose_stem_finds_articles_is_not_corrected_only_offered():
     articles that say "blame" match it, so it is no typo for "blazing"."""
     speller = Speller.from_counts({"blazing": 30, "government": 100, "blame": 12})
     assert speller.correct_query("blaming goverment").text == "blazing government"
-    found = {"blaming"}.__contains__
+    found = {"blaming": 12}.get  # paragraphs its stem "blame" is in
     assert speller.correct_query("blaming goverment", found=found).text == "blaming government"
     offered = speller.correct_query("blaming", include_known=True, found=found)
     assert offered.text == "blazing" and [c.known for c in offered.changed] == [True]
+
+
+def test_a_stem_shared_by_a_rare_word_does_not_stop_a_far_more_frequent_correction():
+    """The issue's own example: "goverment" stems to "gover", which one article's
+    "governess" holds; "government", in 481 articles at one edit, is what was meant."""
+    speller = Speller.from_counts({"government": 481, "governess": 1, "blazing": 30})
+    found = {"goverment": 1, "blaming": 12}.get
+    fixed = speller.correct_query("goverment blaming", found=found)
+    assert fixed.text == "government blaming"
+    assert [(c.word, c.known) for c in fixed.changed] == [("goverment", False)]
 
 
 def test_a_suggestion_with_the_typed_words_stem_is_never_made():
