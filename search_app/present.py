@@ -36,7 +36,10 @@ MIN_COLLAPSE_CHARS = 40  # shorter paragraphs ("He said.") are too common to mea
 MAX_ALSO_IN = 10
 MAX_EXPLAINED = 20  # surface words listed for one fuzzy word (the rest are in "matched")
 _QUOTED = re.compile(r'"([^"]*)"')
-MAX_SOURCE_FACETS = 20
+# Sources listed in the facet, most articles first: the page shows 20 and
+# "Show N more" for the rest, so a search across many outlets can still tick
+# any of them; the cap bounds the JSON (about 60 bytes a value).
+MAX_SOURCE_FACETS = 200
 UNDATED = "undated"  # the year facet value and timeline label of articles without a date
 
 

@@ -249,6 +249,29 @@ def test_show_more_past_twenty_facet_values(page: Page, harbour_server, tmp_path
     shot(page, tmp_path, "facets-year-1990")
 
 
+def test_show_more_past_twenty_sources_and_tick_one_of_them(
+    page: Page, harbour_server, tmp_path: Path
+):
+    """Issue 14: the source facet lists 20 and "Show N more" for the rest; the API had
+    cut the list at 20, so a source past them could never be ticked."""
+    page.goto(harbour_server.url("/search?q=harbour"))
+    expect(page.locator("#facet-source li")).to_have_count(20)
+    more = page.locator(".facets details.facet-more", has_text="more source")
+    summary = more.locator("summary")
+    expect(summary).to_have_text("Show 8 more sources")  # 25 towns' sites, 3 coast papers
+    hidden = more.locator("input[type=checkbox]")
+    expect(hidden).to_have_count(8)
+    expect(hidden.first).to_be_hidden()
+    summary.click()
+    expect(hidden.first).to_be_visible()
+    shot(page, tmp_path, "facets-show-more-sources")
+    value = hidden.last.get_attribute("value")
+    hidden.last.click()  # with scripts on, ticking a box applies it
+    page.wait_for_url(re.compile(r"source="))
+    expect(page.locator("li.result")).to_have_count(1)
+    expect(page.locator("li.result .source").first).to_have_text(value or "")
+
+
 def test_phone_facets_come_first_as_a_folded_panel(phone: Page, live_server, tmp_path: Path):
     phone.goto(live_server.url("/search?q=myanmar"))
     panel = phone.locator("details.facets-panel")
