@@ -11,7 +11,6 @@ import hashlib
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from . import cleaning
 from .headline import drop_repeated_headline, first_line
@@ -59,9 +58,8 @@ def _source_name(raw: RawDocument, article: Article) -> str | None:
     url = article.url or raw.url
     if url:
         return cleaning.url_host(url).removeprefix("www.") or None
-    if "#" in raw.location:  # a JSON Lines record: the collection's file name
-        stem = Path(raw.location.split("#", 1)[0]).name
-        return re.sub(r"\.jsonl(\.gz)?$|\.json-lines$", "", stem) or None
+    # No file name stands in for a publisher ("bbc-news-2005", "upload:batch"):
+    # the source is unknown, and `ingest --source NAME` labels a batch.
     return None
 
 

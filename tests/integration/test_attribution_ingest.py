@@ -78,7 +78,8 @@ def test_json_lines_source_and_author_fields_win(tmp_path: Path):
     assert (first.stored.article.source, first.stored.article.author) == ("Reuters", "Jo Bloggs")
     second = service.article("r-2")
     assert second is not None and second.stored.article.author is None
-    assert second.stored.article.source == "collection"  # no field: the collection's name
+    # No field: unknown. The file's name ("collection") is no publisher (issue 14).
+    assert second.stored.article.source is None
 
 
 def test_article_api_returns_the_author(tmp_path: Path):
