@@ -200,7 +200,13 @@ class SearchService:
                     corrected_from, req = req.q, replace(req, q=fixed)
         page = self._search_locked(req, speller, started)
         suggestion = None
-        if fixes is not None and page.total_articles < THIN_RESULTS and fixes.text != typed:
+        # Offered when results are thin, or when a word as typed is in no article
+        # and was searched by its stem alone ("officals" finds "office").
+        unseen = bool(
+            speller and fixes and any(fold(c.word) not in speller.words for c in fixes.changed)
+        )
+        thin = page.total_articles < THIN_RESULTS
+        if fixes is not None and (thin or unseen) and fixes.text != typed:
             if fixes.text != req.q:
                 suggestion = fixes.text
         return replace(

@@ -107,3 +107,26 @@ def test_a_typo_whose_stem_only_a_rare_word_shares_is_corrected(tmp_path):
     page = service.search(SearchRequest("goverment"))
     assert page.corrected_from == "goverment" and page.query == "government"
     assert page.total_articles == 120 and "obit" not in {r.id for r in page.results}
+
+
+def test_a_typo_searched_by_its_stem_is_offered_the_correction(tmp_path):
+    """ "officals" is in no article, but its stem "offic" is "office"'s: searched as typed
+    (an inflection would be), it finds offices, so the right word is offered even
+    though results are not thin."""
+    docs = [
+        {"id": f"o{i}", "title": f"Talks {i}", "text": f"Officials met for round {i}."}
+        for i in range(30)
+    ]
+    docs += [
+        {"id": f"f{i}", "title": f"Rent {i}", "text": f"The office rent rose {i} percent."}
+        for i in range(5)
+    ]
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    index = tmp_path / "index"
+    assert ingest([str(source)], index).ok
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    page = service.search(SearchRequest("officals"))
+    assert page.corrected_from is None and page.query == "officals"
+    assert page.total_articles == 5 and page.suggestion == "officials"
+    assert service.search(SearchRequest("office")).suggestion is None
