@@ -27,6 +27,7 @@ from .models import (
     TermInfo,
     TimelineBucket,
 )
+from .query.prepare import exact_pattern
 from .query.tree import Node, Not, Phrase, Term
 from .spelling import Speller
 
@@ -50,34 +51,40 @@ class Marks:
 
     words: frozenset[str] = frozenset()
     phrases: tuple[tuple[tuple[str, ...], int], ...] = ()
+    exact: tuple[str, ...] = ()  # ``exact:`` phrases, marked only as written
 
     def __bool__(self) -> bool:
-        return bool(self.words or self.phrases)
+        return bool(self.words or self.phrases or self.exact)
 
 
-def query_marks(q: Node) -> Marks:
+def query_marks(q: Node, exact: Sequence[str] = ()) -> Marks:
     """The marks of a query: its plain words, and its phrases (outside NOT).
 
     A word that is only part of a phrase (``"seeking asylum"``) is not marked
     alone elsewhere; the proximity bonus of a plain query is a phrase too, but
     its words are plain words of the query as well, so they are marked anyway.
+    An ``exact:`` phrase is in the tree stemmed (it is searched so, then
+    checked word for word): its stemmed form is not marked, only the words as
+    written, so ``exact:"seeking asylum"`` never marks "seek asylum".
     """
     words: set[str] = set()
     phrases: list[tuple[tuple[str, ...], int]] = []
+    stemmed = {tuple(t for _, _, t in token_spans(p)) for p in exact}
 
     def walk(node: Node) -> None:
         if isinstance(node, Not):
             return
         if isinstance(node, Term) and node.field in ("text", "title"):
-            words.add(node.text)
+            if (node.text,) not in stemmed:
+                words.add(node.text)
         elif isinstance(node, Phrase) and node.field in ("text", "title"):
-            if (node.words, node.slop) not in phrases:
+            if node.words not in stemmed and (node.words, node.slop) not in phrases:
                 phrases.append((node.words, node.slop))
         for child in node.children():
             walk(child)
 
     walk(q)
-    return Marks(frozenset(words), tuple(phrases))
+    return Marks(frozenset(words), tuple(phrases), tuple(exact))
 
 
 def _marked_spans(text: str, marks: Marks | frozenset[str]) -> list[tuple[int, int]]:
@@ -91,6 +98,11 @@ def _marked_spans(text: str, marks: Marks | frozenset[str]) -> list[tuple[int, i
             if words and term == words[0]:
                 run = _phrase_at(tokens, i, words, max(1, slop))
                 marked.update(run)
+    for phrase in marks.exact:
+        for m in exact_pattern(phrase).finditer(text):
+            marked.update(
+                i for i, (s, e, _) in enumerate(tokens) if m.start() <= s and e <= m.end()
+            )
     return [(tokens[i][0], tokens[i][1]) for i in sorted(marked)]
 
 

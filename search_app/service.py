@@ -38,6 +38,7 @@ from .models import ArticleView, IndexStats, ResultPage, SearchRequest
 from .query import Context, Parsed, QueryError, parse
 from .query.dates import date_range
 from .query.pasted import is_pasted_text
+from .query.prepare import exact_pattern
 from .request import check_request
 from .spelling import Correction, Speller
 from .suggest import Surfaces, completions
@@ -291,7 +292,7 @@ class SearchService:
         exact = parsed.prepared.exact
         searched = frozenset(parsed.tree.terms())
         hits, ranked = _collapsed_page(reader, spec, (req.page - 1) * req.per_page, req.per_page)
-        results = present.results(reader, ranked, present.query_marks(plan.query))
+        results = present.results(reader, ranked, present.query_marks(plan.query, exact))
         facets, timeline, unit = present.facets(hits, req)
         return ResultPage(
             request=req,
@@ -353,9 +354,19 @@ class SearchService:
             except QueryError:
                 parsed = None
             if parsed is not None:
-                stems = present.query_marks(parsed.tree)
+                exact = parsed.prepared.exact
+                stems = present.query_marks(parsed.tree, exact)
                 positions = reader.matching_positions(
                     article_id, parsed.plan.query, parsed.plan.dates, deadline
+                )
+                # The engine matched the exact: phrases stemmed; keep the paragraphs
+                # that hold them word for word, as the search does.
+                texts = stored.article.paragraphs
+                patterns = [exact_pattern(p) for p in exact]
+                positions = tuple(
+                    p
+                    for p in positions
+                    if p < len(texts) and all(pat.search(texts[p]) for pat in patterns)
                 )
         return present.article_view(stored, stems, positions)
 

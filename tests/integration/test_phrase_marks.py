@@ -39,3 +39,30 @@ def test_the_phrase_is_marked_and_the_lone_word_is_not(service: SearchService, q
 def test_plain_words_are_marked_wherever_they_stand(service: SearchService) -> None:
     page = service.search(SearchRequest("seeking asylum", nocorrect=True))
     assert page.results[0].paragraphs[0].highlight.count("<mark>") == 3
+
+
+def test_an_exact_phrase_shows_and_marks_only_the_words_as_written(tmp_path: Path) -> None:
+    """``exact:"seeking asylum"`` is searched stemmed, then checked word for word: a
+    paragraph that says "seek asylum" matches the stemmed phrase only, so it is neither
+    shown as a matching paragraph nor marked, here or on the article page."""
+    paragraphs = [
+        "He plans to seek asylum in the United States.",
+        "The council met on Tuesday.",
+        "She is formally seeking asylum for her family.",
+    ]
+    doc = {"id": "b", "title": "Envoy", "text": "\n\n".join(paragraphs), "date": "2020-01-01"}
+    (tmp_path / "d.jsonl").write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    ingest([str(tmp_path / "d.jsonl")], tmp_path / "index")
+    service = SearchService(tmp_path / "index", Settings(index=tmp_path / "index", cache_size=0))
+    q = 'exact:"seeking asylum"'
+    (result,) = service.search(SearchRequest(q, nocorrect=True)).results
+    assert result.matching_paragraphs == 1
+    assert [p.highlight for p in result.paragraphs] == [
+        "She is formally <mark>seeking</mark> <mark>asylum</mark> for her family."
+    ]
+    view = service.article("b", q)
+    assert view is not None and view.hit_positions == (2,)
+    assert [h.count("<mark>") for h in view.highlights] == [0, 0, 2]
+    # The stemmed phrase still marks both forms.
+    view = service.article("b", '"seeking asylum"')
+    assert view is not None and [h.count("<mark>") for h in view.highlights] == [2, 0, 2]

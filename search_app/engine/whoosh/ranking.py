@@ -88,9 +88,10 @@ def _candidates(
     exact: list[re.Pattern[str]],
     sources: frozenset[str],
     dates: LongDates,
-) -> tuple[dict[int, float], dict[int, int], int]:
+) -> tuple[dict[int, float], dict[int, int], int, dict[int, float]]:
     """Each article's best paragraph score and matching paragraphs, past the filters,
-    and how many articles the date limits left out for having no date."""
+    how many articles the date limits left out for having no date, and the
+    paragraph hits that hold the ``exact:`` phrases (the ones a result shows)."""
     tables = scorer.tables
     doc_article = tables.doc_article
     if exact:
@@ -109,7 +110,7 @@ def _candidates(
             undated = sum(1 for a in kept if not when[a])
             kept = {a: s for a, s in kept.items() if within(when[a], dates)}
         best = kept
-    return best, counts, undated
+    return best, counts, undated, hits
 
 
 def _soft_max(best: float, n: int) -> float:
@@ -131,7 +132,7 @@ def collect(
     ``words`` are the index terms of the query that found them, with their
     weights, for the article score.
     """
-    best, counts, undated = _candidates(scorer, hits, exact, sources, dates)
+    best, counts, undated, hits = _candidates(scorer, hits, exact, sources, dates)
     whole = _article_scores(scorer, words, best.keys())
     for a, s in best.items():
         found.rank[a] = combine(_soft_max(s, counts[a]), whole.get(a, 0.0))
@@ -161,7 +162,7 @@ def collect_partial(
     Scores are scaled by ``factor`` (shown scores stay below comparable
     all-words ones).
     """
-    best, counts, undated = _candidates(scorer, hits, exact, sources, dates)
+    best, counts, undated, hits = _candidates(scorer, hits, exact, sources, dates)
     for a in found.rank:
         best.pop(a, None)
     found.partial = set(best)
