@@ -62,7 +62,12 @@ def readable_query(parsed: str | None) -> str:
             return m.group(0)
         return _period(start, end)
 
-    return _DATE_RANGE.sub(repl, parsed)
+    return _BOOST.sub(lambda m: f"^{float(m.group(1)):.2g}", _DATE_RANGE.sub(repl, parsed))
+
+
+# A prefix's rare completions carry weights such as ^0.17391304347826086: two
+# figures tell a reader as much.
+_BOOST = re.compile(r"\^(\d+\.\d{3,})")
 
 
 def also_in(result: Any) -> list[Any]:

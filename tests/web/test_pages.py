@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
@@ -223,6 +224,8 @@ def test_explain_says_how_each_word_was_read(client):
     )
     parsed = page.select_one("#explain .parsed").get_text()
     assert parsed.endswith('AND exact:"seeking asylum"')  # the verbatim check, unstemmed
+    # A prefix's weights read as two figures, not ^0.17391304347826086.
+    assert not re.search(r"\^\d+\.\d{3,}", parsed), parsed
     rows = {
         tr.select("td")[0].get_text(): [" ".join(td.get_text().split()) for td in tr.select("td")]
         for tr in page.select("#explain tbody tr")
