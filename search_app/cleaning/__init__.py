@@ -77,12 +77,6 @@ def url_host(url: str) -> str:
         return ""
 
 
-def _domain(url: str | None) -> str | None:
-    if not url:
-        return None
-    return url_host(url).removeprefix("www.") or None
-
-
 def _check_content_type(content_type: str | None) -> None:
     kind = (content_type or "").split(";", 1)[0].strip().lower()
     if not kind or kind.startswith("text/") or "html" in kind or "xml" in kind:
