@@ -23,9 +23,9 @@ from ...cluster import process
 from ...cluster.model import Cluster, load
 from ...models import IndexStats, StoredArticle
 from ..base import EngineWriter
+from ..commit_flag import CommitFlag
 from ..whoosh.indexing import (
     LOCK_FILE,
-    PENDING_FILE,
     STORE_FILE,
     IndexNotFound,
     write_lock,
@@ -72,7 +72,7 @@ class _Batch(EngineWriter):
         self.deleted += 1
 
 
-class ClusterIndex:
+class ClusterIndex(CommitFlag):
     """An index folder whose paragraphs live in a search cluster."""
 
     def __init__(self, root: Path, cluster: Cluster) -> None:
@@ -105,19 +105,6 @@ class ClusterIndex:
     def exclusive(self, timeout: float = 60.0) -> Iterator[None]:
         with write_lock(self.root, timeout):
             yield
-
-    @property
-    def pending(self) -> bool:
-        return (self.root / PENDING_FILE).exists()
-
-    def set_pending(self, value: bool) -> None:
-        path = self.root / PENDING_FILE
-        if value:
-            with open(path, "w") as fh:
-                fh.flush()
-                os.fsync(fh.fileno())
-        else:
-            path.unlink(missing_ok=True)
 
     @contextmanager
     def writer(

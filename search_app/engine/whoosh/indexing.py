@@ -37,6 +37,7 @@ from whoosh.query import Term
 
 from ...models import IndexStats, StoredArticle
 from ..base import Engine, EngineWriter
+from ..commit_flag import CommitFlag
 from . import maintenance, mapped
 from .analyzers import news_analyzer, plain_analyzer
 from .caches import PostingsCache, WordScores
@@ -62,7 +63,6 @@ WHOOSH_DIR = "whoosh"
 META_FILE = "meta.json"
 STORE_FILE = "raw.sqlite"
 LOCK_FILE = "write.lock"
-PENDING_FILE = "commit.pending"
 
 # A searcher opened while another process commits can lose a race with the
 # merge that deletes segment files (FileNotFoundError). The next try reads the
@@ -239,7 +239,7 @@ def write_lock(root: Path, timeout: float = 60.0) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
-class ParagraphIndex(Engine):
+class ParagraphIndex(CommitFlag, Engine):
     """An index folder: the Whoosh index plus its schema version."""
 
     def __init__(self, root: Path, ix: whoosh_index.Index) -> None:
@@ -345,20 +345,6 @@ class ParagraphIndex(Engine):
         with write_lock(self.root, timeout):
             maintenance.clean_orphans(self.ix)
             yield
-
-    @property
-    def pending(self) -> bool:
-        """True when a flush was cut off between the index and the store commits."""
-        return (self.root / PENDING_FILE).exists()
-
-    def set_pending(self, value: bool) -> None:
-        path = self.root / PENDING_FILE
-        if value:
-            with open(path, "w") as fh:
-                fh.flush()
-                os.fsync(fh.fileno())
-        else:
-            path.unlink(missing_ok=True)
 
     @contextmanager
     def writer(
