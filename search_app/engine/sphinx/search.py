@@ -162,6 +162,18 @@ class SphinxReader(Lexicon, EngineReader):
             opts.insert(0, "ranker=none")
         return " OPTION " + ", ".join(opts)
 
+    def _where_for(
+        self, spec: SearchSpec, match: str, compiled: Compiled, extra: str = ""
+    ) -> tuple[str, str, list[Any]]:
+        """``_where`` of one of a search's statements: its match under the search's filters."""
+        return self._where(
+            match,
+            spec.filters.sources,
+            spec.filters.dates + compiled.dates,
+            extra,
+            compiled.date_any,
+        )
+
     def _where(
         self,
         match: str,
@@ -275,13 +287,7 @@ class SphinxReader(Lexicon, EngineReader):
     def _articles(self, spec: SearchSpec, q: Node, exact: tuple[str, ...]) -> int:
         """How many articles match ``q`` under the search's filters (one grouped count)."""
         compiled = self._compiled(q, exact)
-        sel, where, args = self._where(
-            compiled.match,
-            spec.filters.sources,
-            spec.filters.dates + compiled.dates,
-            "",
-            compiled.date_any,
-        )
+        sel, where, args = self._where_for(spec, compiled.match, compiled)
         return self._grouped_total(sel, where, args)
 
     def _grouped_total(self, sel: str, where: str, args: list[Any]) -> int:
@@ -305,13 +311,7 @@ class SphinxReader(Lexicon, EngineReader):
     ) -> _Pass:
         compiled = self._compiled(q, exact)
         extra = f"article_key NOT IN ({','.join(map(str, exclude))})" if exclude else ""
-        sel, where, args = self._where(
-            compiled.match,
-            spec.filters.sources,
-            spec.filters.dates + compiled.dates,
-            extra,
-            compiled.date_any,
-        )
+        sel, where, args = self._where_for(spec, compiled.match, compiled, extra)
         # A partial pass is merged with the first: it needs as many as the page reaches.
         window = min(WINDOW, max(1000, spec.offset + spec.limit))
         limit = spec.offset + spec.limit if exclude or spec.loose is not None else None
@@ -373,13 +373,7 @@ class SphinxReader(Lexicon, EngineReader):
         self, spec: SearchSpec, p: _Pass, keys: list[int]
     ) -> dict[int, list[ParagraphMatch]]:
         extra = f"article_key IN ({','.join(map(str, keys))})"
-        sel, where, args = self._where(
-            p.match,
-            spec.filters.sources,
-            spec.filters.dates + p.compiled.dates,
-            extra,
-            p.compiled.date_any,
-        )
+        sel, where, args = self._where_for(spec, p.match, p.compiled, extra)
         rows = self._run(
             f"SELECT article_key, position, body, fingerprint, WEIGHT() AS w{sel} "
             f"FROM {self.cluster.index}{where} ORDER BY w DESC, position ASC "
@@ -409,13 +403,7 @@ class SphinxReader(Lexicon, EngineReader):
         except Unsatisfiable:
             return {}
         extra = f"article_key IN ({','.join(map(str, keys))})"
-        sel, where, args = self._where(
-            compiled.match,
-            spec.filters.sources,
-            spec.filters.dates + compiled.dates,
-            extra,
-            compiled.date_any,
-        )
+        sel, where, args = self._where_for(spec, compiled.match, compiled, extra)
         rows = self._run(
             f"SELECT article_key, COUNT(*) AS n{sel} FROM {self.cluster.index}{where} "
             f"GROUP BY article_key LIMIT 0, {len(keys)}" + self._options(1000, False),
@@ -435,8 +423,7 @@ class SphinxReader(Lexicon, EngineReader):
         index = self.cluster.index
         statements = []
         if main.total:
-            limits = (spec.filters.sources, spec.filters.dates + main.compiled.dates)
-            sel, where, args = self._where(main.match, *limits, "", main.compiled.date_any)
+            sel, where, args = self._where_for(spec, main.match, main.compiled)
             statements.append(
                 (
                     "count",
@@ -445,8 +432,7 @@ class SphinxReader(Lexicon, EngineReader):
                 )
             )
         if facet.total:
-            limits = (spec.filters.sources, spec.filters.dates + facet.compiled.dates)
-            sel, where, args = self._where(facet.match, *limits, "", facet.compiled.date_any)
+            sel, where, args = self._where_for(spec, facet.match, facet.compiled)
             statements += [
                 (
                     "source",
