@@ -119,6 +119,7 @@ def shard_config(cluster: Cluster, node: Node) -> str:
         # min_prefix_len costs no index space and `asyl*` works.
         "    dict = keywords",
         "    min_prefix_len = 2",
+        "    index_field_lengths = 1",
         # Raw words beside the stems: `=seeking` matches only "seeking" (exact:).
         "    index_exact_words = 1",
         # Snowball English, the stemmer analysis.py uses; `stem_en` would be Porter.

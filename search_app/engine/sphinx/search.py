@@ -45,16 +45,14 @@ from ..whoosh.documents import article_from_stored_fields
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
 from .engine import ClusterIndex, read_generation
-from .errors import IncompleteResults, ShardUnavailable
+from .errors import IncompleteResults, QueryFailed, ShardUnavailable
 from .lexicon import Lexicon
+from .ranking import OLD_CLUSTER, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
 from .rows import article_key, epoch, fingerprint_word, source_key
 
 log = logging.getLogger(__name__)
 
-# BM25 per field, the headline counting as much as the text (as on Whoosh:
-# syntax.TITLE_BOOST); the source name only filters.
-FIELD_WEIGHTS = {"title": 1, "text": 1, "source_words": 0, "fingerprint_words": 0}
 MONTHS = 2400  # timeline buckets read: two centuries of months (a bigger window costs every agent)
 COPIES_LIMIT = 2000  # rows read for the copies of a page's paragraphs
 SORTS = {
@@ -105,6 +103,7 @@ class SphinxReader(Lexicon, EngineReader):
         self._generation = read_generation(index.root)
         self._df: dict[str, int] = {}
         self._doc_count: int | None = None
+        self._mean: float | None = None
         self._partial_shards: set[int] = set()
         self._copies: dict[str, tuple[tuple[str, str], ...]] = {}  # fingerprint -> (id, title)
         self._allow_partial = False
@@ -151,11 +150,22 @@ class SphinxReader(Lexicon, EngineReader):
             result = base._ask(sql, args or [], meta)
         raise IncompleteResults(base._failures(result))
 
+    def _mean_length(self) -> float:
+        """Mean paragraph length in words (headline + text), once per reader (generation)."""
+        if self._mean is None:
+            sql = mean_length_sql(self.cluster.index) + self._options(1000, False)
+            try:
+                result = self._run(sql)
+            except QueryFailed as exc:  # a cluster made before index_field_lengths
+                raise QueryFailed(exc.node, sql, f"{exc.message}; {OLD_CLUSTER}") from exc
+            mean = float(result.rows[0][0]) if result.rows and result.rows[0][0] else 0.0
+            self._mean = max(mean, 1.0)
+        return self._mean
+
     def _options(self, window: int = 1000, ranked: bool = True) -> str:
         opts = [f"max_matches={max(window, 1)}", f"retry_count={AGENT_RETRIES}"]
         if ranked:
-            weights = ", ".join(f"{k}={v}" for k, v in FIELD_WEIGHTS.items())
-            opts[:0] = ["ranker=bm25", f"field_weights=({weights})"]
+            opts[:0] = ranked_options(self._mean_length())
         else:
             # Counts, facets, copies: no weights read, so none computed (the
             # default ranker, proximity_bm25, would score every match).
