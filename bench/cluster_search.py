@@ -2,7 +2,7 @@
 """Search latency and ranking quality: a 2 x 2 search cluster against Whoosh, same run.
 
     python bench/cluster_search.py [--whoosh-index DIR] [--repeat 9] [--relevance]
-                                   [--skip-latency] [--corpus PATH] [--scale N]
+                                   [--skip-latency] [--corpus PATH] [--scale N] [--keep DIR]
 
 Latency: Reuters (x``--scale``) ingested through the real pipeline twice,
 into a Whoosh index (or ``--whoosh-index`` from bench/ingest.py --keep) and
@@ -10,11 +10,16 @@ into a fresh 2-shard x 2-mirror cluster of local searchd processes
 (``--engine sphinx:``); then bench/search.py's query mix runs through
 SearchService.search on both, the page cache off, the two engines
 alternating query by query so that machine load falls on both alike.
-Prints median and p95 per kind and the ratio of medians.
+Prints median and p95 per kind and the ratio of medians, and each searchd
+node's resident memory (``ps -o rss``) and data folder size after the ingest
+and after the searches. ``--keep DIR``: build in DIR and leave the cluster
+running, for bench/http.py (``--index DIR/cluster-index --engine
+sphinx:DIR/cluster/cluster.json``); stop it with ``search-app cluster stop``.
 
 Relevance (``--relevance``): every collection in ../shared/relevance-dev,
-split into paragraphs of three sentences as bench/relevance.py --split does,
-ingested into both engines; nDCG@10, Recall@100 and MAP@100 per engine.
+as given and split into paragraphs of three sentences as bench/relevance.py
+--split does, ingested into both engines; nDCG@10, Recall@100 and MAP@100
+per engine.
 Needs searchd (Debian: apt-get install sphinxsearch).
 """
 
@@ -24,6 +29,7 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +56,17 @@ def start(tmp: Path, name: str):  # type: ignore[no-untyped-def]
     return cluster, f"sphinx:{cluster.root / 'cluster.json'}"
 
 
+def node_sizes(cluster) -> None:  # type: ignore[no-untyped-def]
+    """Each searchd node's resident memory and data folder, as an operator would read them."""
+    for node in cluster.nodes:
+        pid = cluster.pid_path(node).read_text().strip()
+        rss = subprocess.run(["ps", "-o", "rss=", "-p", pid], capture_output=True, text=True)
+        data = cluster.node_dir(node) / "data"
+        size = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
+        mb = int(rss.stdout.strip() or 0) / 1024
+        print(f"  {node.name:<12} rss {mb:7.1f} MB  disk {size / 2**20:7.1f} MB")
+
+
 def timed_ingest(jsonl: Path, index: Path, engine: str) -> float:
     started = time.perf_counter()
     report = ingest([str(jsonl)], index, IngestOptions(engine=engine, batch_size=5000))
@@ -64,6 +81,8 @@ def latency(args: argparse.Namespace, tmp: Path) -> None:
     try:
         seconds = timed_ingest(jsonl, tmp / "cluster-index", engine)
         print(f"cluster ingest: {seconds:.0f} s")
+        print("searchd nodes after the ingest:")
+        node_sizes(cluster)
         whoosh_index = args.whoosh_index
         if whoosh_index is None:
             whoosh_index = tmp / "whoosh-index"
@@ -99,8 +118,15 @@ def latency(args: argparse.Namespace, tmp: Path) -> None:
             c = percentiles(times["cluster"])
             w50, w95, c50, c95 = w["median"], w["p95"], c["median"], c["p95"]
             print(f"{kind:<8} {w50:10.1f} {w95:7.1f} {c50:12.1f} {c95:7.1f} {c50 / w50:5.1f}x")
+        print("searchd nodes after the searches:")
+        node_sizes(cluster)
+        for svc in services.values():
+            svc.close()
     finally:
-        process.stop(cluster)
+        if args.keep is None:
+            process.stop(cluster)
+        else:
+            print(f"left running: search-app cluster stop {cluster.root}")
 
 
 def relevance(tmp: Path, dirs: list[Path]) -> None:
@@ -111,24 +137,27 @@ def relevance(tmp: Path, dirs: list[Path]) -> None:
     for coll in dirs:
         docs, queries, qrels = load(coll)
         queries = {k: t for k, t in queries.items() if k in qrels}
-        jsonl = tmp / f"{coll.name}.jsonl"
-        write_docs(split_docs(docs), jsonl)
-        cluster, engine = start(tmp, f"cluster-{coll.name}")
-        try:
-            for name, setting in (("whoosh", "whoosh"), ("cluster", engine)):
-                index = tmp / f"{coll.name}-{name}"
-                timed_ingest(jsonl, index, setting)
-                svc = SearchService(index, Settings(index=index, engine=setting, cache_size=0))
-                run, info = search_ours(svc, queries)
-                m = evaluate(run, qrels)
-                print(
-                    f"{coll.name + '/split':<16} {name:<8} {m['ndcg@10']:8.3f} "
-                    f"{m['recall@100']:7.3f} {m['map@100']:8.3f}  "
-                    f"errors={info['query_errors']} search_s={info['search_s']:.1f}",
-                    flush=True,
-                )
-        finally:
-            process.stop(cluster)
+        for form, form_docs in ((coll.name, docs), (coll.name + "/split", split_docs(docs))):
+            slug = form.replace("/", "-")
+            jsonl = tmp / f"{slug}.jsonl"
+            write_docs(form_docs, jsonl)
+            cluster, engine = start(tmp, f"cluster-{slug}")
+            try:
+                for name, setting in (("whoosh", "whoosh"), ("cluster", engine)):
+                    index = tmp / f"{slug}-{name}"
+                    timed_ingest(jsonl, index, setting)
+                    svc = SearchService(index, Settings(index=index, engine=setting, cache_size=0))
+                    run, info = search_ours(svc, queries)
+                    m = evaluate(run, qrels)
+                    print(
+                        f"{form:<16} {name:<8} {m['ndcg@10']:8.4f} "
+                        f"{m['recall@100']:7.3f} {m['map@100']:8.3f}  "
+                        f"errors={info['query_errors']} search_s={info['search_s']:.1f}",
+                        flush=True,
+                    )
+                    svc.close()
+            finally:
+                process.stop(cluster)
 
 
 def main() -> int:
@@ -139,6 +168,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--relevance", action="store_true", help="also nDCG on relevance-dev")
     ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument("--keep", type=Path, help="build here and leave the cluster running")
     ap.add_argument(
         "--collections", nargs="*", type=Path, help="BEIR folders (default: relevance-dev/*)"
     )
@@ -149,7 +179,9 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_latency:
-            latency(args, Path(tmp))
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+            latency(args, args.keep or Path(tmp))
         if args.relevance:
             from bench.relevance import DEFAULT_DIRS
 

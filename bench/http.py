@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """HTTP throughput and latency of `search-app serve` (waitress) under concurrent clients.
 
-    python bench/http.py [--index DIR] [--corpus PATH] [--scale N] [--clients 8] [--seconds 20]
+    python bench/http.py [--index DIR [--engine E]]... [--corpus PATH] [--scale N]
+                         [--clients 8] [--seconds 20]
 
 Starts the production server in its own process on 127.0.0.1 and runs
 ``--clients`` keep-alive clients for a bounded time over the query mix of
@@ -9,7 +10,10 @@ bench/search.py (pages 1-3, so not every request repeats). Two rounds: with
 the result cache off (every request searches) and with the default cache.
 Prints requests/s, p50/p95/p99 latency, errors (non-200 or failed requests)
 and the server's peak resident memory. Without --index, the corpus is
-ingested into a temporary index first.
+ingested into a temporary index first. Several ``--index`` (each with its
+``--engine``, in the same order; default whoosh), e.g. a Whoosh index and a
+cluster's (``--engine sphinx:DIR/cluster.json``): each round runs on each
+index in turn, so that machine load falls on both alike.
 
 The clients run in this process and share the machine's cores with the
 server: on 2 cores the figures are a floor for the server alone.
@@ -48,11 +52,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(index: Path, port: int, cache_size: int) -> subprocess.Popen[bytes]:
+def start_server(
+    index: Path, port: int, cache_size: int, engine: str = "whoosh"
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SEARCH_APP_RATE_LIMIT": "0",
         "SEARCH_APP_CACHE_SIZE": str(cache_size),
+        "SEARCH_APP_ENGINE": engine,
     }
     proc = subprocess.Popen(
         [
@@ -160,38 +167,53 @@ def run_round(port: int, clients: int, seconds: float) -> dict[str, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--index", type=Path, help="an existing index (else the corpus is ingested)")
+    ap.add_argument(
+        "--index",
+        type=Path,
+        action="append",
+        help="an existing index (else the corpus is ingested)",
+    )
+    ap.add_argument(
+        "--engine", action="append", help="each --index's engine, in order (default whoosh)"
+    )
     ap.add_argument("--corpus", type=Path, default=REUTERS)
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=20.0)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        index = args.index
-        if index is None:
+        indexes = args.index
+        if not indexes:
             t = time.monotonic()
-            index = build_index(Path(tmp), args.corpus, args.scale)
+            indexes = [build_index(Path(tmp), args.corpus, args.scale)]
             print(f"built index in {time.monotonic() - t:.0f} s", flush=True)
+        engines = args.engine or []
+        if len(engines) > len(indexes):
+            raise SystemExit("one --engine per --index, in the same order")
+        engines += ["whoosh"] * (len(indexes) - len(engines))
+        targets = list(zip(indexes, engines, strict=True))
         print(f"cores: {os.cpu_count()}, clients: {args.clients}, {args.seconds:.0f} s per round")
         print(
-            f"{'round':<10} {'req/s':>7} {'p50 ms':>7} {'p95':>7} {'p99':>7} {'errors':>6} "
-            f"{'peak MB':>8} {'heap MB':>8} {'mmap MB':>8}"
+            f"{'round':<10} {'engine':<8} {'req/s':>7} {'p50 ms':>7} {'p95':>7} {'p99':>7} "
+            f"{'errors':>6} {'peak MB':>8} {'heap MB':>8} {'mmap MB':>8}"
         )
         for name, cache in (("no cache", 0), ("cache", 256)):
-            port = free_port()
-            proc = start_server(index, port, cache)
-            try:
-                r = run_round(port, args.clients, args.seconds)
-                mem = memory_mb(proc.pid)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=20)
-            print(
-                f"{name:<10} {r['rps']:7.1f} {r['median']:7.1f} {r['p95']:7.1f} "
-                f"{r['p99']:7.1f} {int(r['errors']):6d} {mem['VmHWM']:8.0f} "
-                f"{mem['RssAnon']:8.0f} {mem['RssFile']:8.0f}",
-                flush=True,
-            )
+            for index, engine in targets:
+                port = free_port()
+                proc = start_server(index, port, cache, engine)
+                try:
+                    r = run_round(port, args.clients, args.seconds)
+                    mem = memory_mb(proc.pid)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=20)
+                print(
+                    f"{name:<10} {engine.split(':')[0]:<8} {r['rps']:7.1f} {r['median']:7.1f} "
+                    f"{r['p95']:7.1f} "
+                    f"{r['p99']:7.1f} {int(r['errors']):6d} {mem['VmHWM']:8.0f} "
+                    f"{mem['RssAnon']:8.0f} {mem['RssFile']:8.0f}",
+                    flush=True,
+                )
     return 0
 
 
