@@ -15,6 +15,7 @@ node's resident memory (``ps -o rss``) and data folder size after the ingest
 and after the searches. ``--keep DIR``: build in DIR and leave the cluster
 running, for bench/http.py (``--index DIR/cluster-index --engine
 sphinx:DIR/cluster/cluster.json``); stop it with ``search-app cluster stop``.
+``--cluster-only``: no Whoosh index, the cluster's figures alone.
 
 Relevance (``--relevance``): every collection in ../shared/relevance-dev,
 as given and split into paragraphs of three sentences as bench/relevance.py
@@ -83,20 +84,23 @@ def latency(args: argparse.Namespace, tmp: Path) -> None:
         print(f"cluster ingest: {seconds:.0f} s")
         print("searchd nodes after the ingest:")
         node_sizes(cluster)
-        whoosh_index = args.whoosh_index
-        if whoosh_index is None:
-            whoosh_index = tmp / "whoosh-index"
-            print(f"whoosh ingest: {timed_ingest(jsonl, whoosh_index, 'whoosh'):.0f} s")
+        cluster_index = tmp / "cluster-index"
         services = {
-            "whoosh": SearchService(whoosh_index, Settings(index=whoosh_index, cache_size=0)),
             "cluster": SearchService(
-                tmp / "cluster-index",
-                Settings(index=tmp / "cluster-index", engine=engine, cache_size=0),
-            ),
+                cluster_index, Settings(index=cluster_index, engine=engine, cache_size=0)
+            )
         }
+        if not args.cluster_only:
+            whoosh_index = args.whoosh_index
+            if whoosh_index is None:
+                whoosh_index = tmp / "whoosh-index"
+                print(f"whoosh ingest: {timed_ingest(jsonl, whoosh_index, 'whoosh'):.0f} s")
+            settings = Settings(index=whoosh_index, cache_size=0)
+            services = {"whoosh": SearchService(whoosh_index, settings), **services}
         for name, svc in services.items():
             print(f"{name}: {svc.stats().paragraphs} paragraphs")
-        top = max(services["whoosh"].search(q("oil")).facets["source"], key=lambda f: f.count)
+        first = next(iter(services.values()))
+        top = max(first.search(q("oil")).facets["source"], key=lambda f: f.count)
         queries = dict(QUERIES)
         queries["source"] = [(replace(r, sources=(top.value,)), *x) for r, *x in QUERIES["source"]]
         for rows in queries.values():  # warm up both
@@ -114,9 +118,13 @@ def latency(args: argparse.Namespace, tmp: Path) -> None:
                         t = time.perf_counter()
                         svc.search(req)
                         times[name].append((time.perf_counter() - t) * 1000)
-            w = percentiles(times["whoosh"])
             c = percentiles(times["cluster"])
-            w50, w95, c50, c95 = w["median"], w["p95"], c["median"], c["p95"]
+            c50, c95 = c["median"], c["p95"]
+            if args.cluster_only:
+                print(f"{kind:<8} {'':>10} {'':>7} {c50:12.1f} {c95:7.1f}")
+                continue
+            w = percentiles(times["whoosh"])
+            w50, w95 = w["median"], w["p95"]
             print(f"{kind:<8} {w50:10.1f} {w95:7.1f} {c50:12.1f} {c95:7.1f} {c50 / w50:5.1f}x")
         print("searchd nodes after the searches:")
         node_sizes(cluster)
@@ -169,6 +177,7 @@ def main() -> int:
     ap.add_argument("--relevance", action="store_true", help="also nDCG on relevance-dev")
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--keep", type=Path, help="build here and leave the cluster running")
+    ap.add_argument("--cluster-only", action="store_true", help="no Whoosh index (a big --scale)")
     ap.add_argument(
         "--collections", nargs="*", type=Path, help="BEIR folders (default: relevance-dev/*)"
     )
