@@ -45,7 +45,7 @@ from ..whoosh.documents import article_from_stored_fields
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
 from .engine import ClusterIndex, read_generation
-from .errors import IncompleteResults, QueryFailed, ShardUnavailable
+from .errors import IncompleteResults, QueryFailed, ShardUnavailable, SphinxError
 from .lexicon import Lexicon
 from .ranking import OLD_CLUSTER, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
@@ -157,7 +157,7 @@ class SphinxReader(Lexicon, EngineReader):
             try:
                 result = self._run(sql)
             except QueryFailed as exc:  # a cluster made before index_field_lengths
-                raise QueryFailed(exc.node, sql, f"{exc.message}; {OLD_CLUSTER}") from exc
+                raise SphinxError(f"{exc.node}: {exc.message}; {OLD_CLUSTER}") from exc
             mean = float(result.rows[0][0]) if result.rows and result.rows[0][0] else 0.0
             self._mean = max(mean, 1.0)
         return self._mean

@@ -1,0 +1,79 @@
+"""The cluster's paragraph score: BM25 with length normalisation, as on Whoosh."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from search_app import create_app
+from search_app.cluster import process
+from search_app.cluster.config import init_cluster
+from search_app.cluster.model import Cluster
+from search_app.pipeline import IngestOptions, ingest
+
+from .engines import NODES, PORTS_PER_NODE, free_port_block, sphinx_setting
+
+pytestmark = pytest.mark.cluster
+
+FILLER = " ".join(f"filler{i}" for i in range(60))
+ARTICLES = [
+    # The word twice in a long paragraph, once in a short one: BM25 with
+    # length normalisation puts the short one first (a score without it, the
+    # long one, for its two occurrences).
+    {"id": "long", "title": "Notes", "text": f"The glacier moved. {FILLER}. The glacier again."},
+    {"id": "short", "title": "Notes", "text": "The glacier moved."},
+    {"id": "other", "title": "Notes", "text": "Nothing of the kind here."},
+]
+
+
+def _ingest(root: Path, setting: str) -> Path:
+    jsonl = root / "articles.jsonl"
+    jsonl.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    index = root / "index"
+    report = ingest([str(jsonl)], index, IngestOptions(engine=setting, workers=1))
+    assert report.ok and report.new == 3, report.as_dict()
+    return index
+
+
+def _search(index: Path, setting: str, q: str):  # type: ignore[no-untyped-def]
+    app = create_app({"INDEX": str(index), "ENGINE": setting, "TESTING": True, "RATE_LIMIT": 0})
+    return app.test_client().get("/api/search", query_string={"q": q})
+
+
+def _cluster(root: Path, shards: int) -> Cluster:
+    return init_cluster(root, shards, 1, base_port=free_port_block(NODES * PORTS_PER_NODE))
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "sphinx"])
+def test_the_shorter_paragraph_with_the_word_ranks_first_on_both_engines(
+    tmp_path: Path, engine: str
+) -> None:
+    # One shard: searchd's IDF is per shard, and this compares lengths alone.
+    single = _cluster(tmp_path / "cluster", 1)
+    process.start(single)
+    try:
+        setting = sphinx_setting(single) if engine == "sphinx" else "whoosh"
+        resp = _search(_ingest(tmp_path, setting), setting, "glacier")
+    finally:
+        process.stop(single)
+    assert resp.status_code == 200
+    assert [r["id"] for r in resp.get_json()["results"]] == ["short", "long"]
+
+
+def test_a_cluster_made_before_field_lengths_says_how_to_remake_it(tmp_path: Path) -> None:
+    old = _cluster(tmp_path / "cluster", 2)
+    for shard in old.shards:
+        for node in shard.mirrors:
+            conf = old.config_path(node)
+            conf.write_text(conf.read_text().replace("    index_field_lengths = 1\n", ""))
+    process.start(old)
+    try:
+        setting = sphinx_setting(old)
+        resp = _search(_ingest(tmp_path, setting), setting, "glacier")
+    finally:
+        process.stop(old)
+    assert resp.status_code == 503
+    body = resp.get_json()
+    assert "`search-app cluster init` again and `search-app reindex`" in json.dumps(body)
