@@ -251,6 +251,34 @@ def _pick_body(
     return None
 
 
+def _same_kind_siblings(
+    walker: Walker, body: int, flags: dict[int, tuple[int, str, str] | None]
+) -> set[int]:
+    """The body and its siblings of the same tag and class that hold prose.
+
+    A page builder splits one article's text into several blocks of the same
+    component ("rich-text") around a form, a video or an ad: the best of them
+    is the body, and its like-named siblings with prose are the article too.
+    """
+    if walker.tag(body) == "[document]":
+        return {body}
+    el = walker.elements[body]
+    parent = el.getparent()
+    cls = el.get("class")
+    if parent is None or not cls or not cls.strip():
+        return {body}
+    same = {id(s) for s in parent if s is not el and s.tag == el.tag and s.get("class") == cls}
+    if not same:
+        return {body}
+    score: dict[int, float] = defaultdict(float)
+    for i, b in enumerate(walker.blocks):
+        if flags[i] is None:
+            for ident in b.path:
+                if ident in same:
+                    score[ident] += b.weight
+    return {body} | {k for k, v in score.items() if v > 0}
+
+
 def _read_body(
     doc: HtmlDoc, walker: Walker, body: int, flags: dict[int, tuple[int, str, str] | None]
 ) -> None:
@@ -258,6 +286,7 @@ def _read_body(
     # Marked elements beside the body (a comment thread after the article text)
     # are reported as removed too; the rest of the page is not the article's.
     region = _region(walker, body)
+    bodies = _same_kind_siblings(walker, body, flags)
     last_flag: int | None = None
     seen_prose = False
     kinds: list[str] = []
@@ -265,7 +294,7 @@ def _read_body(
         if region not in b.path:
             continue
         flag = flags[i]
-        if flag is None and body not in b.path:
+        if flag is None and bodies.isdisjoint(b.path):
             continue
         if flag is not None:
             # One entry per removed element, its blocks joined, as users read it.

@@ -27,3 +27,29 @@ def test_component_prefix_cmp_is_not_a_consent_notice() -> None:
     )
     art = clean(page)
     assert art.paragraphs == (PROSE, "The history of the quay", f"{PROSE} It was built in 1890.")
+
+
+def test_article_split_in_like_named_siblings_around_a_form_is_read_whole() -> None:
+    # A page builder cuts one article into blocks of the same component around
+    # a form; a sibling of another kind (a teaser box) stays out.
+    intro = "Electrical contractors had a record year, and the largest firms grew fastest of all."
+    page = (
+        "<html><body><main>"
+        f"<div class='rich-text'><p>{intro}</p><table><tr><td>MasTec</td><td>$2.4B</td></tr>"
+        "<tr><td>Rosendin</td><td>$2.4B</td></tr></table></div>"
+        "<div class='demo'><form><label>First name</label><input></form></div>"
+        f"<div class='rich-text'><p>{PROSE}</p><p>{PROSE} Work resumes in May.</p>"
+        f"<p>{PROSE} The city will pay half.</p></div>"
+        "<div class='teaser'><p>Our free guide explains how contractors can win more bids, "
+        "and it takes five minutes to read.</p></div>"
+        "</main></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        intro,
+        "MasTec · $2.4B",
+        "Rosendin · $2.4B",
+        PROSE,
+        f"{PROSE} Work resumes in May.",
+        f"{PROSE} The city will pay half.",
+    )
