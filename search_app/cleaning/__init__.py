@@ -22,6 +22,7 @@ from .encoding import check_text, decode
 from .errors import CleaningError, RulesError
 from .filters import apply_line_rules
 from .html import parse_html
+from .mojibake import repair
 from .rules import Rules, default_rules, load_rules
 from .text import parse_text
 
@@ -120,7 +121,7 @@ def _as_text(raw: bytes | str, content_type: str | None, charset: str | None) ->
         check_text(text)
     if not text.strip():
         raise CleaningError("empty document")
-    return text
+    return repair(text)
 
 
 def _parse(text: str, url: str | None, content_type: str | None, rules: Rules) -> _Parsed:

@@ -53,3 +53,20 @@ def test_article_split_in_like_named_siblings_around_a_form_is_read_whole() -> N
         f"{PROSE} Work resumes in May.",
         f"{PROSE} The city will pay half.",
     )
+
+
+def test_doubly_encoded_utf8_is_repaired_and_clean_text_left_alone() -> None:
+    # UTF-8 read as Windows-1252 and saved as UTF-8 again: "What’s" became
+    # "Whatâ€™s" and a search for "what's" missed the page.
+    # "â€™" when read as Windows-1252, "â\x80\x99" when read as Latin-1.
+    first = "What’s new is that the quay’s old cranes — all four of them — are being kept."
+    second = "“We’re done with the delays,” the harbour master said at the opening on Friday."
+    broken = (first.encode().decode("cp1252"), second.encode().decode("latin-1"))
+    page = "<html><body><article><p>{}</p><p>{}</p><p>{}</p></article></body></html>"
+    art = clean(page.format(PROSE, *broken).encode("utf-8"))
+    assert art.paragraphs == (PROSE, first, second)
+    # A German page with "ß”" (two bytes that also read as UTF-8) and no "â€" is not touched.
+    german = "Der Fluss heißt „Groß”, sagte er – und das Wasser stieg."
+    third = "Die Arbeiten am Kai dauern noch bis zum Frühjahr, teilte die Stadt am Montag mit."
+    page = page.format(PROSE, german, third)
+    assert clean(page.encode("utf-8")).paragraphs == (PROSE, german, third)
