@@ -70,3 +70,24 @@ def test_doubly_encoded_utf8_is_repaired_and_clean_text_left_alone() -> None:
     third = "Die Arbeiten am Kai dauern noch bis zum Frühjahr, teilte die Stadt am Montag mit."
     page = page.format(PROSE, german, third)
     assert clean(page.encode("utf-8")).paragraphs == (PROSE, german, third)
+
+
+def test_a_second_rendering_of_the_whole_article_goes_short_lines_and_all() -> None:
+    # Some page builders render the article once per screen size and show one:
+    # the copy's headings and short lines go with its prose.
+    section = [
+        "What it costs",
+        f"{PROSE} The budget is 40 million euros.",
+        "Labour: 60%",
+        "Materials: 30%",
+        f"{PROSE} Steel prices rose again this year.",
+        "Permits",
+        f"{PROSE} The city granted them in May.",
+        "Fees: 2%",
+        "Other: 8%",
+        "What comes next",
+        f"{PROSE} The first ferries sail in April.",
+    ]
+    copy = "".join(f"<h3>{t}</h3>" if len(t) < 20 else f"<p>{t}</p>" for t in section)
+    page = f"<html><body><article><div>{copy}</div><div>{copy}</div></article></body></html>"
+    assert clean(page).paragraphs == tuple(section)
