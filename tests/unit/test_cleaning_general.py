@@ -91,3 +91,21 @@ def test_a_second_rendering_of_the_whole_article_goes_short_lines_and_all() -> N
     copy = "".join(f"<h3>{t}</h3>" if len(t) < 20 else f"<p>{t}</p>" for t in section)
     page = f"<html><body><article><div>{copy}</div><div>{copy}</div></article></body></html>"
     assert clean(page).paragraphs == tuple(section)
+
+
+def test_a_reading_time_line_goes_with_what_sits_beside_it() -> None:
+    # "Jun 08, 2023 • 11 Minute Read", "Bridgestone Team | 5 min read": a label,
+    # never the article's text, wherever it sits in the body.
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><p>Jun 08, 2023 \u2022 11 Minute Read</p><p>Harbour Team | 5 min read</p>"
+        f"<p>{PROSE} Work resumes in May.</p><p>It took 5 minutes to read the whole report.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        PROSE,
+        f"{PROSE} Work resumes in May.",
+        "It took 5 minutes to read the whole report.",
+    )
+    assert {r.text: r.rule for r in art.removed}["Harbour Team | 5 min read"] == "meta-reading-time"
