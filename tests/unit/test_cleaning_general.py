@@ -109,3 +109,21 @@ def test_a_reading_time_line_goes_with_what_sits_beside_it() -> None:
         "It took 5 minutes to read the whole report.",
     )
     assert {r.text: r.rule for r in art.removed}["Harbour Team | 5 min read"] == "meta-reading-time"
+
+
+def test_a_table_of_contents_label_goes_with_its_links() -> None:
+    page = (
+        "<html><body><article><h2>Table of Contents</h2>"
+        "<ul><li><a href='#a'>The harbour</a></li><li><a href='#b'>The costs</a></li></ul>"
+        f"<h2 id='a'>The harbour</h2><p>{PROSE}</p>"
+        f"<h2 id='b'>The costs</h2><p>{PROSE} It will cost 40 million euros.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        "The harbour",
+        PROSE,
+        "The costs",
+        f"{PROSE} It will cost 40 million euros.",
+    )
+    assert ("Table of Contents", "nav-contents-label") in {(r.text, r.rule) for r in art.removed}
