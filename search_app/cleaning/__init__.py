@@ -15,14 +15,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from ..models import Article, Removed
-from . import attribution
+from . import attribution, mojibake
 from .dates import parse_date
 from .dedup import fingerprint, normalise
 from .encoding import check_text, decode
 from .errors import CleaningError, RulesError
 from .filters import apply_line_rules
 from .html import parse_html
-from .mojibake import repair
 from .rules import Rules, default_rules, load_rules
 from .text import parse_text
 
@@ -121,7 +120,10 @@ def _as_text(raw: bytes | str, content_type: str | None, charset: str | None) ->
         check_text(text)
     if not text.strip():
         raise CleaningError("empty document")
-    return repair(text)
+    # Before parsing too: collapsing white space would split "Â\u00a0" (a broken
+    # no-break space) and "â\u00ad\u0090" (a broken star), which hold a space
+    # and a soft hyphen.
+    return mojibake.repair(text) if mojibake.broken([text]) else text
 
 
 def _parse(text: str, url: str | None, content_type: str | None, rules: Rules) -> _Parsed:
@@ -164,6 +166,10 @@ def clean(
     _check_content_type(content_type)
     active = (rules or default_rules()).for_url(url)
     parsed = _parse(_as_text(raw, content_type, charset), url, content_type, active)
+    if mojibake.broken([*parsed.paragraphs, parsed.title or ""]):
+        parsed.paragraphs = [mojibake.repair(p) for p in parsed.paragraphs]
+        parsed.title = parsed.title and mojibake.repair(parsed.title)
+        parsed.summary = parsed.summary and mojibake.repair(parsed.summary)
     removed = parsed.removed
     title, summary = parsed.title, parsed.summary
 

@@ -7,7 +7,9 @@ UTF-8, so no decoder sees the fault; the text shows it. "â€" (the first two
 bytes of U+2000-U+203F, the quotes, dashes and ellipsis) never occurs in real
 text, so a page with a few of them is repaired, every sequence that decodes
 as UTF-8 when read back through Windows-1252; other pages are left alone (a
-German "ß”" is two bytes of valid UTF-8 too, but the page has no "â€").
+German "ß”" is two bytes of valid UTF-8 too, but the page has no "â€"). The
+parsed text is repaired, not the markup: a page may also write the broken
+characters as entities ("&acirc;&euro;&trade;").
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ def _fix(match: re.Match[str]) -> str:
         return seq
 
 
+def broken(texts: list[str]) -> bool:
+    """Whether these texts of one page clearly carry doubly encoded UTF-8."""
+    return sum(text.count(mark) for text in texts for mark in _MARKS) >= _MIN_MARKS
+
+
 def repair(text: str) -> str:
-    """The text with doubly encoded UTF-8 undone, when it clearly has some."""
-    if sum(text.count(mark) for mark in _MARKS) < _MIN_MARKS:
-        return text
+    """One text of a broken page with every doubly encoded sequence undone."""
     return _SEQUENCE.sub(_fix, text)

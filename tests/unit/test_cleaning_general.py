@@ -127,3 +127,18 @@ def test_a_table_of_contents_label_goes_with_its_links() -> None:
         f"{PROSE} It will cost 40 million euros.",
     )
     assert ("Table of Contents", "nav-contents-label") in {(r.text, r.rule) for r in art.removed}
+
+
+def test_doubly_encoded_utf8_written_as_entities_is_repaired() -> None:
+    # The same fault, with the broken characters written as HTML entities.
+    broken = "Google&acirc;&euro;&trade;s answers now appear in 16 percent of all searches."
+    page = (
+        f"<html><body><article><p>{PROSE}</p><p>{broken}</p>"
+        "<p>Today&acirc;&euro;&trade;s search engines write answers &acirc;&euro;&rdquo; "
+        "not lists of links.</p></article></body></html>"
+    )
+    assert clean(page).paragraphs == (
+        PROSE,
+        "Google’s answers now appear in 16 percent of all searches.",
+        "Today’s search engines write answers — not lists of links.",
+    )
