@@ -142,3 +142,36 @@ def test_doubly_encoded_utf8_written_as_entities_is_repaired() -> None:
         "Google’s answers now appear in 16 percent of all searches.",
         "Today’s search engines write answers — not lists of links.",
     )
+
+
+def test_a_related_story_card_in_the_body_goes_and_a_product_pick_stays() -> None:
+    # A card whose headline links to another page of the same site, with a
+    # blurb and a byline, is recirculation; a listicle's pick links to a shop.
+    card = (
+        "<div class='card'><a href='https://www.example.net/news/ferry-prices'>"
+        "<h5>Ferry prices rise for the third year</h5></a>"
+        "<p>Operators blame fuel and the new quay fees.</p>"
+        "<span>Jane Doe 2019-11-20 17:27</span></div>"
+    )
+    pick = (
+        "<div class='pick'><h3><a href='https://shop.example.org/raincoat'>1. Harbour raincoat"
+        "</a></h3><p>Light, warm and cheap enough to lose.</p><p>Jane Doe 2024-03-01</p></div>"
+    )
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p>{card}<p>{PROSE} Work resumes in May.</p>{pick}"
+        f"<p>{PROSE} The city will pay half.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page, url="https://www.example.net/news/ferry-terminal")
+    assert art.paragraphs == (
+        PROSE,
+        f"{PROSE} Work resumes in May.",
+        "1. Harbour raincoat",
+        "Light, warm and cheap enough to lose.",
+        "Jane Doe 2024-03-01",
+        f"{PROSE} The city will pay half.",
+    )
+    assert ("Ferry prices rise for the third year", "teaser-card") in {
+        (r.text, r.rule) for r in art.removed
+    }
