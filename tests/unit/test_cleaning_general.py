@@ -175,3 +175,23 @@ def test_a_related_story_card_in_the_body_goes_and_a_product_pick_stays() -> Non
     assert ("Ferry prices rise for the third year", "teaser-card") in {
         (r.text, r.rule) for r in art.removed
     }
+
+
+def test_line_rules_do_not_take_ordinary_words_for_chrome() -> None:
+    # "Subscription" names a product's plan and "Next-generation" is a word:
+    # neither is a call to subscribe or a "Next:" link.
+    lines = [
+        "Subscription required to unlock the camera's person detection.",
+        "Next-generation ferries will use the new quay from 2027.",
+    ]
+    page = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><p>{lines[0]}</p><p>{lines[1]}</p>"
+        "<p>Read more: Ferry fares rise again</p><p>Subscribe to our daily briefing</p>"
+        f"<p>{PROSE} The city will pay half.</p></article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, *lines, f"{PROSE} The city will pay half.")
+    rules = {r.text: r.rule for r in art.removed}
+    assert rules["Read more: Ferry fares rise again"] == "related-read-more"
+    assert rules["Subscribe to our daily briefing"] == "newsletter-subscribe"
