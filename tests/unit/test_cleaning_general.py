@@ -187,11 +187,11 @@ def test_line_rules_do_not_take_ordinary_words_for_chrome() -> None:
     page = (
         "<html><body><article>"
         f"<p>{PROSE}</p><p>{lines[0]}</p><p>{lines[1]}</p>"
-        "<p>Read more: Ferry fares rise again</p><p>Subscribe to our daily briefing</p>"
+        "<p>Read more: Ferry fares rise again</p><p>Subscribers get the full report</p>"
         f"<p>{PROSE} The city will pay half.</p></article></body></html>"
     )
     art = clean(page)
     assert art.paragraphs == (PROSE, *lines, f"{PROSE} The city will pay half.")
     rules = {r.text: r.rule for r in art.removed}
     assert rules["Read more: Ferry fares rise again"] == "related-read-more"
-    assert rules["Subscribe to our daily briefing"] == "newsletter-subscribe"
+    assert rules["Subscribers get the full report"] == "newsletter-subscribe"
