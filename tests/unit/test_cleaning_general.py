@@ -195,3 +195,18 @@ def test_line_rules_do_not_take_ordinary_words_for_chrome() -> None:
     rules = {r.text: r.rule for r in art.removed}
     assert rules["Read more: Ferry fares rise again"] == "related-read-more"
     assert rules["Subscribers get the full report"] == "newsletter-subscribe"
+
+
+def test_a_legal_disclaimer_goes_and_advice_in_the_text_stays() -> None:
+    disclaimer = (
+        "The content of this post is intended for general informational purposes only and "
+        "is not meant to constitute legal, tax or investment advice."
+    )
+    advice = "Ask a lawyer before you sign: the harbour's lease terms changed in May."
+    page = (
+        f"<html><body><article><p>{PROSE}</p><p>{advice}</p><p>{disclaimer}</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, advice)
+    assert (disclaimer, "footer-disclaimer") in {(r.text, r.rule) for r in art.removed}
