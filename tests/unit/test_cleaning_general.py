@@ -210,3 +210,15 @@ def test_a_legal_disclaimer_goes_and_advice_in_the_text_stays() -> None:
     art = clean(page)
     assert art.paragraphs == (PROSE, advice)
     assert (disclaimer, "footer-disclaimer") in {(r.text, r.rule) for r in art.removed}
+
+
+def test_an_image_credit_and_a_syndication_footer_go() -> None:
+    page = (
+        f"<html><body><article><p>{PROSE}</p><p>{PROSE} The city will pay half.</p>"
+        "<p>Featured image by Jane Doe, all other images via the harbour authority.</p>"
+        "<p>The post Ferry terminal opens late appeared first on Harbour News.</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, f"{PROSE} The city will pay half.")
+    assert [r.rule for r in art.removed] == ["caption-featured-image", "signoff-syndication"]
