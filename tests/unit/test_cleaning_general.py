@@ -222,3 +222,16 @@ def test_an_image_credit_and_a_syndication_footer_go() -> None:
     art = clean(page)
     assert art.paragraphs == (PROSE, f"{PROSE} The city will pay half.")
     assert [r.rule for r in art.removed] == ["caption-featured-image", "signoff-syndication"]
+
+
+def test_review_and_update_lines_go() -> None:
+    page = (
+        "<html><body><article>"
+        "<p>Reviewed by Jane Doe, MD, Editor in Chief, Harbour Health Watch</p>"
+        f"<p>{PROSE}</p><p>{PROSE} The city will pay half.</p>"
+        "<p>Page last updated: 11 March 2026</p>"
+        "</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, f"{PROSE} The city will pay half.")
+    assert [r.rule for r in art.removed] == ["meta-reviewed-by", "meta-published"]
