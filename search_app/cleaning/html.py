@@ -302,8 +302,8 @@ def _teaser_cards(
     for i, b in enumerate(walker.blocks):
         if flags[i] is not None or bodies.isdisjoint(b.path):
             continue
-        inner = [k for k in b.path[max(b.path.index(k) for k in bodies if k in b.path) + 1 :]]
-        for k in inner:
+        start = max(b.path.index(k) for k in bodies if k in b.path) + 1
+        for k in b.path[start:]:
             if b.kind == "h":
                 heads[k] += 1
                 if b.link_density > _LINK_DENSITY_DROP:
@@ -329,15 +329,16 @@ def _links_within_site(card: Element, host: str | None) -> bool:
         return False
     # The link sits in the headline, or wraps it (a whole card is one link).
     link = next(heading.iter("a"), None)
-    up = heading.getparent()
-    while link is None and up is not None and up is not card.getparent():
-        link = up if up.tag == "a" else None
-        up = up.getparent()
+    node = heading
+    while link is None and node is not None and node is not card:
+        node = node.getparent()
+        if node is not None and node.tag == "a":
+            link = node
     href = (link.get("href") or "").strip() if link is not None else ""
     if not href or href.startswith("#"):
         return False
-    target = urlsplit(href)
-    return not target.netloc or (host is not None and target.netloc.lower().endswith(host))
+    target = (urlsplit(href).hostname or "").removeprefix("www.")
+    return not target or target == host or (host is not None and target.endswith("." + host))
 
 
 def _read_body(
