@@ -15,7 +15,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from ..models import Article, Removed
-from . import attribution
+from . import attribution, mojibake
 from .dates import parse_date
 from .dedup import fingerprint, normalise
 from .encoding import check_text, decode
@@ -114,7 +114,10 @@ def _as_text(raw: bytes | str, content_type: str | None, charset: str | None) ->
         check_text(text)
     if not text.strip():
         raise CleaningError("empty document")
-    return text
+    # Before parsing too: collapsing white space would split "Â\u00a0" (a broken
+    # no-break space) and "â\u00ad\u0090" (a broken star), which hold a space
+    # and a soft hyphen.
+    return mojibake.repair(text) if mojibake.broken([text]) else text
 
 
 def _parse(text: str, url: str | None, content_type: str | None, rules: Rules) -> _Parsed:
@@ -157,6 +160,10 @@ def clean(
     _check_content_type(content_type)
     active = (rules or default_rules()).for_url(url)
     parsed = _parse(_as_text(raw, content_type, charset), url, content_type, active)
+    if mojibake.broken([*parsed.paragraphs, parsed.title or ""]):
+        parsed.paragraphs = [mojibake.repair(p) for p in parsed.paragraphs]
+        parsed.title = parsed.title and mojibake.repair(parsed.title)
+        parsed.summary = parsed.summary and mojibake.repair(parsed.summary)
     removed = parsed.removed
     title, summary = parsed.title, parsed.summary
 

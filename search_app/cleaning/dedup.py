@@ -79,22 +79,47 @@ def fingerprint(paragraph: str) -> str:
 REPEAT_MIN_CHARS = 80
 
 
+# A run of paragraphs in a row that all appeared before, at least COPY_RUN long
+# and half as long as the text before it, is a second rendering of the article
+# (one per screen size, of which one shows), not a recurring pattern: a meal
+# plan's repeated days differ every few lines.
+COPY_RUN = 10
+COPY_SHARE = 0.5
+
+
 def drop_repeats(paragraphs: list[str]) -> tuple[list[str], list[Removed]]:
     """Keep the first of prose paragraphs repeated inside one article (pull quotes, reflows).
 
-    Short lines are only dropped when repeated back to back.
+    Short lines are dropped when repeated back to back, or when they sit in a
+    second copy of the article: a long run of paragraphs that all appeared before.
     """
+    keys = [normalise(text) for text in paragraphs]
     seen: set[str] = set()
+    recurs: list[bool] = []
+    for key in keys:
+        recurs.append(key in seen)
+        seen.add(key)
+    in_copy = _in_long_runs(recurs)
     kept: list[str] = []
     removed: list[Removed] = []
     previous = None
-    for text in paragraphs:
-        key = normalise(text)
-        repeated = key == previous or (key in seen and len(key) >= REPEAT_MIN_CHARS)
-        previous = key
-        if repeated:
+    for i, text in enumerate(paragraphs):
+        key = keys[i]
+        if key == previous or in_copy[i] or (recurs[i] and len(key) >= REPEAT_MIN_CHARS):
             removed.append(Removed(text, "duplicate", "repeated-paragraph"))
-            continue
-        seen.add(key)
-        kept.append(text)
+        else:
+            kept.append(text)
+        previous = key
     return kept, removed
+
+
+def _in_long_runs(recurs: list[bool]) -> list[bool]:
+    """Which paragraphs sit in a run of recurring ones long enough to be a copy."""
+    out = [False] * len(recurs)
+    start = 0
+    for i in range(len(recurs) + 1):
+        if i == len(recurs) or not recurs[i]:
+            if i - start >= max(COPY_RUN, COPY_SHARE * start):
+                out[start:i] = [True] * (i - start)
+            start = i + 1
+    return out

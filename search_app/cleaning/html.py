@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from ..models import Removed
 from . import tree
@@ -251,13 +252,108 @@ def _pick_body(
     return None
 
 
+def _same_kind_siblings(
+    walker: Walker, body: int, flags: dict[int, tuple[int, str, str] | None]
+) -> set[int]:
+    """The body and its siblings of the same tag and class that hold prose.
+
+    A page builder splits one article's text into several blocks of the same
+    component ("rich-text") around a form, a video or an ad: the best of them
+    is the body, and its like-named siblings with prose are the article too.
+    """
+    if walker.tag(body) == "[document]":
+        return {body}
+    el = walker.elements[body]
+    parent = el.getparent()
+    cls = el.get("class")
+    if parent is None or not cls or not cls.strip():
+        return {body}
+    same = {id(s) for s in parent if s is not el and s.tag == el.tag and s.get("class") == cls}
+    if not same:
+        return {body}
+    score: dict[int, float] = defaultdict(float)
+    for i, b in enumerate(walker.blocks):
+        if flags[i] is None:
+            for ident in b.path:
+                if ident in same:
+                    score[ident] += b.weight
+    return {body} | {k for k, v in score.items() if v > 0}
+
+
+_CARD_MAX_CHARS = 250  # a teaser's text besides its headline
+
+
+def _teaser_cards(
+    walker: Walker,
+    bodies: set[int],
+    flags: dict[int, tuple[int, str, str] | None],
+    host: str | None,
+) -> set[int]:
+    """Elements inside the body that are a link to another page with a blurb.
+
+    A related-story card is a headline that links away, a line of teaser text
+    and a byline, wrapped together; a listicle's linked heading is followed by
+    its section, which is not wrapped with it in a small element.
+    """
+    heads: dict[int, int] = defaultdict(int)
+    linked_heads: dict[int, int] = defaultdict(int)
+    text: dict[int, int] = defaultdict(int)
+    byline: set[int] = set()
+    for i, b in enumerate(walker.blocks):
+        if flags[i] is not None or bodies.isdisjoint(b.path):
+            continue
+        start = max(b.path.index(k) for k in bodies if k in b.path) + 1
+        for k in b.path[start:]:
+            if b.kind == "h":
+                heads[k] += 1
+                if b.link_density > _LINK_DENSITY_DROP:
+                    linked_heads[k] += 1
+            else:
+                text[k] += len(b.text)
+                if b.link_density > _LINK_DENSITY_DROP or _DATELINE.search(b.text):
+                    byline.add(k)
+    return {
+        k
+        for k in linked_heads
+        if heads[k] == 1
+        and text[k] <= _CARD_MAX_CHARS
+        and k in byline
+        and _links_within_site(walker.elements[k], host)
+    }
+
+
+def _links_within_site(card: Element, host: str | None) -> bool:
+    """Whether the card's headline links to another page of the same site."""
+    heading = next(card.iter("h2", "h3", "h4", "h5", "h6"), None)
+    if heading is None:
+        return False
+    # The link sits in the headline, or wraps it (a whole card is one link).
+    link = next(heading.iter("a"), None)
+    node = heading
+    while link is None and node is not None and node is not card:
+        node = node.getparent()
+        if node is not None and node.tag == "a":
+            link = node
+    href = (link.get("href") or "").strip() if link is not None else ""
+    if not href or href.startswith("#"):
+        return False
+    target = (urlsplit(href).hostname or "").removeprefix("www.")
+    return not target or target == host or (host is not None and target.endswith("." + host))
+
+
 def _read_body(
-    doc: HtmlDoc, walker: Walker, body: int, flags: dict[int, tuple[int, str, str] | None]
+    doc: HtmlDoc,
+    walker: Walker,
+    body: int,
+    flags: dict[int, tuple[int, str, str] | None],
+    host: str | None = None,
 ) -> None:
     """The body's paragraphs into doc, and what was dropped in and beside it."""
     # Marked elements beside the body (a comment thread after the article text)
     # are reported as removed too; the rest of the page is not the article's.
     region = _region(walker, body)
+    bodies = _same_kind_siblings(walker, body, flags)
+    cards = _teaser_cards(walker, bodies, flags, host)
     last_flag: int | None = None
     seen_prose = False
     kinds: list[str] = []
@@ -265,7 +361,7 @@ def _read_body(
         if region not in b.path:
             continue
         flag = flags[i]
-        if flag is None and body not in b.path:
+        if flag is None and bodies.isdisjoint(b.path):
             continue
         if flag is not None:
             # One entry per removed element, its blocks joined, as users read it.
@@ -277,7 +373,9 @@ def _read_body(
             last_flag = flag[0]
             continue
         last_flag = None
-        if b.kind == "h1":
+        if not cards.isdisjoint(b.path):
+            doc.removed.append(_removed(b.text, "related", "teaser-card"))
+        elif b.kind == "h1":
             doc.removed.append(_removed(b.text, "title", "h1-heading"))
         # A heading inside the body heads its section even when it links
         # somewhere (a listicle's product names, an FAQ's questions).
@@ -327,8 +425,14 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     picked = _pick_body(root, walker, rules)
     if picked is not None:
         body, flags, doc.low_confidence = picked
-        _read_body(doc, walker, body, flags)
+        _read_body(doc, walker, body, flags, _site(url))
     return doc
+
+
+def _site(url: str | None) -> str | None:
+    """The page's host without "www.", to tell its own links from others'."""
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def _leading_label(block: Block) -> bool:
