@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
         {"id": f"z{i}", "title": f"Fire {i}", "text": f"Fire crews fought blazing fire {i}."}
         for i in range(25)
     ]
+    return _indexed(root, docs)
+
+
+def _indexed(root: Path, docs: list[dict]) -> SearchService:
+    """A service over ``docs`` ingested as JSON Lines into ``root``/index."""
     source = root / "docs.jsonl"
     source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
     index = root / "index"
@@ -99,11 +105,7 @@ def test_a_typo_whose_stem_only_a_rare_word_shares_is_corrected(tmp_path):
         for i in range(120)
     ]
     docs.append({"id": "obit", "title": "Obituary", "text": "She worked as a governess."})
-    source = tmp_path / "docs.jsonl"
-    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
-    index = tmp_path / "index"
-    assert ingest([str(source)], index).ok
-    service = SearchService(index, Settings(index=index, cache_size=0))
+    service = _indexed(tmp_path, docs)
     page = service.search(SearchRequest("goverment"))
     assert page.corrected_from == "goverment" and page.query == "government"
     assert page.total_articles == 120 and "obit" not in {r.id for r in page.results}
@@ -121,11 +123,7 @@ def test_a_typo_searched_by_its_stem_is_offered_the_correction(tmp_path):
         {"id": f"f{i}", "title": f"Rent {i}", "text": f"The office rent rose {i} percent."}
         for i in range(5)
     ]
-    source = tmp_path / "docs.jsonl"
-    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
-    index = tmp_path / "index"
-    assert ingest([str(source)], index).ok
-    service = SearchService(index, Settings(index=index, cache_size=0))
+    service = _indexed(tmp_path, docs)
     page = service.search(SearchRequest("officals"))
     assert page.corrected_from is None and page.query == "officals"
     assert page.total_articles == 5 and page.suggestion == "officials"
