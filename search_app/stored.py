@@ -57,7 +57,7 @@ def _source_name(raw: RawDocument, article: Article) -> str | None:
         return article.source
     url = article.url or raw.url
     if url:
-        return cleaning.url_host(url).removeprefix("www.") or None
+        return cleaning.site_host(url) or None
     # No file name stands in for a publisher ("bbc-news-2005", "upload:batch"):
     # the source is unknown, and `ingest --source NAME` labels a batch.
     return None

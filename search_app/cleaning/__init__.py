@@ -12,7 +12,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from ..models import Article, Removed
 from . import attribution, mojibake
@@ -24,6 +23,7 @@ from .filters import apply_line_rules
 from .html import parse_html
 from .rules import Rules, default_rules, load_rules
 from .text import parse_text
+from .urls import site_host, url_host
 
 __all__ = [
     "CLEANER_VERSION",
@@ -33,6 +33,7 @@ __all__ = [
     "clean",
     "fingerprint",
     "load_rules",
+    "site_host",
     "url_host",
 ]
 
@@ -67,14 +68,6 @@ def derive_title(paragraph: str) -> str:
         return sentence.rstrip(".") or sentence
     cut = sentence[: _TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:-\u2013\u2014")
     return cut + "\u2026"
-
-
-def url_host(url: str) -> str:
-    """The URL's host name, or "" for a URL Python can't parse ("http://a.c[om/")."""
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def _check_content_type(content_type: str | None) -> None:

@@ -17,7 +17,6 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from ..models import Removed
 from . import tree
@@ -26,6 +25,7 @@ from .bounded import MAX_ELEMENTS, text_paragraphs, title_of, too_many_elements
 from .metadata import PageMeta, read_meta
 from .rules import Rules
 from .tree import Element
+from .urls import site_host
 
 log = logging.getLogger(__name__)
 
@@ -337,8 +337,8 @@ def _links_within_site(card: Element, host: str | None) -> bool:
     href = (link.get("href") or "").strip() if link is not None else ""
     if not href or href.startswith("#"):
         return False
-    target = (urlsplit(href).hostname or "").removeprefix("www.")
-    return not target or target == host or (host is not None and target.endswith("." + host))
+    target = site_host(href)
+    return not target or target == host or (bool(host) and target.endswith("." + host))
 
 
 def _read_body(
@@ -425,14 +425,8 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     picked = _pick_body(root, walker, rules)
     if picked is not None:
         body, flags, doc.low_confidence = picked
-        _read_body(doc, walker, body, flags, _site(url))
+        _read_body(doc, walker, body, flags, site_host(url))
     return doc
-
-
-def _site(url: str | None) -> str | None:
-    """The page's host without "www.", to tell its own links from others'."""
-    host = urlsplit(url).hostname if url else None
-    return host.removeprefix("www.") if host else None
 
 
 def _leading_label(block: Block) -> bool:
