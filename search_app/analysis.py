@@ -94,6 +94,11 @@ def plain_positions(text: str) -> dict[str, list[int]]:
     return out
 
 
+def word_count(text: str) -> int:
+    """How many words the news analyzer reads in ``text``: a field's length for BM25."""
+    return len(_TOKEN_RE.findall(text))
+
+
 def analyze(text: str) -> list[str]:
     """The index terms of a text, as the news analyzer makes them."""
     return [index_term(w) for w in _TOKEN_RE.findall(text)]

@@ -38,6 +38,9 @@ ATTRIBUTES = (
     ("rt_attr_bigint", "fingerprint_key"),  # its hash: finds copies ("also in")
     ("rt_attr_string", "meta"),  # JSON: title, source, url, published (what a result shows)
     ("rt_attr_string", "record"),  # JSON: the article's whole record, on paragraph 0 only
+    # Words in the whole article (headline once, every paragraph), on every row:
+    # the article score's length normalisation (engine/sphinx/articles.py).
+    ("rt_attr_uint", "article_len"),
 )
 
 # Milliseconds. An agent that doesn't accept a connection in 300 ms on a LAN is

@@ -35,6 +35,9 @@ ARTICLE_WEIGHT = 1.0
 ARTICLE_K1 = 1.2
 ARTICLE_B = 0.75
 
+# 1 + 0.1 ln(n) for an article with n matching paragraphs, n < 256
+_SOFT_MAX = [1.0, 1.0, *(1.0 + 0.1 * math.log(n) for n in range(2, 256))]
+
 # A word's postings: (global document numbers, term frequencies), per segment.
 Postings = Iterable[tuple[Sequence[int], Sequence[float]]]
 
@@ -43,7 +46,7 @@ Postings = Iterable[tuple[Sequence[int], Sequence[float]]]
 class ArticleStats:
     """Per-article lengths (text of every paragraph, plus the headline once)."""
 
-    lengths: array  # by article number
+    lengths: array | dict[int, float]  # by article number (Whoosh) or key (cluster)
     average: float
     articles: int
 
@@ -76,11 +79,14 @@ def article_bm25(
     k1: float = ARTICLE_K1,
     b: float = ARTICLE_B,
     weights: Sequence[float] | None = None,
+    df: Sequence[int] | None = None,
 ) -> dict[int, float]:
     """BM25 of each candidate article over the query's words (one frequency dict a word).
 
     ``weights``, one per word in the same order, scale each word's part (1 when
-    not given).
+    not given). ``df``, one per word, is how many articles hold it, when the
+    frequency dicts hold only the candidates (the cluster's); otherwise each
+    dict's size is.
     """
     cands = list(candidates)
     out = dict.fromkeys(cands, 0.0)
@@ -88,10 +94,10 @@ def article_bm25(
     lengths, avg = stats.lengths, stats.average
     norm = {a: k1 * (1 - b + b * lengths[a] / avg) for a in cands}
     for i, tf in enumerate(frequencies):
-        df = len(tf)
-        if not df:
+        held = df[i] if df is not None else len(tf)
+        if not held or not tf:
             continue
-        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        idf = math.log(1.0 + (n - held + 0.5) / (held + 0.5))
         c = idf * (k1 + 1) * (weights[i] if weights is not None else 1.0)
         for a in cands:
             f = tf.get(a)
@@ -126,6 +132,12 @@ def frequency_cost(tf: dict[int, float]) -> int:
     """What a word's article frequencies cost in a cache: one a dict entry, one for the
     word (a word in no article must still count)."""
     return len(tf) + 1
+
+
+def soft_max(best: float, n: int) -> float:
+    """An article's passage score: its best paragraph decides; more matching paragraphs
+    help a little."""
+    return best * (_SOFT_MAX[n] if n < len(_SOFT_MAX) else 1.0 + 0.1 * math.log(n))
 
 
 def combine(passage: float, article: float, weight: float | None = None) -> float:

@@ -21,8 +21,9 @@ FIELD_WEIGHTS = {"title": 1, "text": 1, "source_words": 0, "fingerprint_words": 
 # (hit_count / word_count), exact when each word occurs once, as in most
 # paragraphs. Scaled to keep six digits: WEIGHT() is an integer.
 K1, B = 1.2, 0.75
+WEIGHT_SCALE = 1_000_000
 BM25_EXPR = (
-    "sum(1000000*sum_idf*(1.0*hit_count/word_count)*{k1p1}"
+    f"sum({WEIGHT_SCALE}*sum_idf*(1.0*hit_count/word_count)*{{k1p1}}"
     "/(1.0*hit_count/word_count+{k1}*({one_b}+{b}*(title_len+text_len)/{mean:.3f})))"
 )
 # IDF log(N/n) (searchd scales it per shard), not divided by the query's word count.

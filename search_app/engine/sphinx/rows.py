@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from ...analysis import word_count
 from ...headline import title_is_derived
 from ...models import StoredArticle
 from ..whoosh.documents import article_doc  # the article record's JSON: one format, two engines
@@ -37,6 +38,7 @@ COLUMNS = (
     "meta",
     "record",
     "fingerprint_words",
+    "article_len",
 )
 
 _MAX63 = (1 << 63) - 1
@@ -116,6 +118,8 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
     )
     record = _sendable(article_doc(stored)["data"])
     prints = stored.fingerprints
+    # The article's length as Whoosh's article score counts it (its headline once).
+    length = word_count(title) + sum(word_count(p) for p in art.paragraphs)
     return [
         (
             row_id(stored.id, position),
@@ -137,6 +141,7 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
             _sendable(meta),
             record if position == 0 else "",
             fingerprint_word(prints[position]) if position < len(prints) else "",
+            length,
         )
         for position, text in enumerate(art.paragraphs)
     ]

@@ -38,16 +38,18 @@ from typing import Any
 
 from ...analysis import fold
 from ...models import ArticleRef, StoredArticle
-from ...query.rewrite import DateLimits
+from ...query.rewrite import DateLimits, term_weights
 from ...query.tree import And, Node, Phrase
+from ..article_score import ARTICLE_WEIGHT, soft_max
 from ..base import ArticleGroup, EngineReader, Hits, ParagraphMatch, SearchSpec
 from ..whoosh.documents import article_from_stored_fields
+from .articles import RERANKED, ArticleScorer
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
 from .engine import ClusterIndex, read_generation
 from .errors import IncompleteResults, QueryFailed, ShardUnavailable, SphinxError
 from .lexicon import Lexicon
-from .ranking import OLD_CLUSTER, mean_length_sql, ranked_options
+from .ranking import OLD_CLUSTER, WEIGHT_SCALE, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
 from .rows import article_key, epoch, fingerprint_word, source_key
 
@@ -82,13 +84,17 @@ def _parser() -> tuple[Any, Any]:
 _Facets = tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int, int]
 
 
+# One article of a pass: (key, id, score, published, matching, meta, oldest-first date).
+_Row = tuple[int, str, float, int, int, str, int]
+
+
 @dataclass
 class _Pass:
-    """One pass's articles: (key, id, score, published, matching, meta, oldest-first date)."""
+    """One pass's articles, in rank order."""
 
     compiled: Compiled
     match: str
-    rows: list[tuple[int, str, float, int, int, str, int]] = field(default_factory=list)
+    rows: list[_Row] = field(default_factory=list)
     total: int = 0
     partial: bool = False
 
@@ -107,6 +113,7 @@ class SphinxReader(Lexicon, EngineReader):
         self._partial_shards: set[int] = set()
         self._copies: dict[str, tuple[tuple[str, str], ...]] = {}  # fingerprint -> (id, title)
         self._allow_partial = False
+        self._articles = ArticleScorer(self._run, self.cluster.index, index.executor)
 
     # -- state
 
@@ -307,7 +314,20 @@ class SphinxReader(Lexicon, EngineReader):
             args,
             meta=True,
         )
+        if result.total_found >= WINDOW:
+            return self._distinct_total(sel, where, args)
         return result.total_found
+
+    def _distinct_total(self, sel: str, where: str, args: list[Any]) -> int:
+        """Articles matching, counted exactly: a grouped total_found overcounts once an
+        agent holds more groups than max_matches (measured on 2.2.11: 4,004 for 1,891
+        articles at max_matches 10), so past the window this is asked instead."""
+        result = self._run(
+            f"SELECT COUNT(DISTINCT article_key) AS c{sel} FROM {self.cluster.index}{where}"
+            + self._options(1000, False),
+            args,
+        )
+        return int(result.rows[0][0]) if result.rows else 0
 
     def _excluded_undated(self, spec: SearchSpec, p: _Pass) -> int:
         """Articles of ``p``'s set that a date limit left out for having no date."""
@@ -322,11 +342,17 @@ class SphinxReader(Lexicon, EngineReader):
         compiled = self._compiled(q, exact)
         extra = f"article_key NOT IN ({','.join(map(str, exclude))})" if exclude else ""
         sel, where, args = self._where_for(spec, compiled.match, compiled, extra)
+        end = spec.offset + spec.limit
+        # Ranked by relevance, the first RERANKED articles get the article score:
+        # read them all, whatever the page.
+        rerank = bool(compiled.match) and spec.sort == "relevance" and ARTICLE_WEIGHT > 0
         # A partial pass is merged with the first: it needs as many as the page reaches.
-        window = min(WINDOW, max(1000, spec.offset + spec.limit))
-        limit = spec.offset + spec.limit if exclude or spec.loose is not None else None
+        limit = end if exclude or spec.loose is not None or rerank else None
+        if rerank:
+            limit = max(end, RERANKED)
+        window = min(WINDOW, max(1000, limit or end))
         offset = 0 if limit is not None else spec.offset
-        count = limit if limit is not None else spec.limit
+        count = min(limit, WINDOW) if limit is not None else spec.limit
         result = self._run(
             f"SELECT article_key, article_id, WEIGHT() AS w, published, COUNT(*) AS n, meta, "
             f"IF(year > 0, published, {UNDATED_LAST}) AS oldest{sel} "
@@ -336,13 +362,29 @@ class SphinxReader(Lexicon, EngineReader):
             args,
             meta=True,
         )
-        out = _Pass(compiled, compiled.match, total=result.total_found)
+        total = result.total_found
+        if total >= window:  # an agent may have held more groups than it could count
+            total = self._distinct_total(sel, where, args)
+        out = _Pass(compiled, compiled.match, total=total)
+        scale = WEIGHT_SCALE if compiled.match else 1
         for key, aid, w, published, n, meta, oldest, *_dates_ok in result.rows:
-            row = (int(key), str(aid), float(w), int(published), int(n), str(meta), int(oldest))
+            row = (int(key), str(aid), w / scale, int(published), int(n), str(meta), int(oldest))
             out.rows.append(row)
+        if rerank:
+            out.rows = self._reranked(out.rows, term_weights(q))
         if offset:  # paged in Sphinx: pad so that the page slices out at spec.offset
             out.rows[:0] = [(0, "", 0.0, 0, 0, "", 0)] * offset
         return out
+
+    def _reranked(self, rows: list[_Row], words: dict[str, float]) -> list[_Row]:
+        """The first RERANKED rows by their article's ranking score (best paragraph and
+        article BM25, as on Whoosh), the rest after them in the order searchd gave."""
+        head = rows[:RERANKED]
+        scores = self._articles.scores([(r[0], r[2], r[4]) for r in head], words)
+        head = [(r[0], r[1], scores[r[0]], *r[3:]) for r in head]
+        head.sort(key=lambda r: (-r[2], r[0]))
+        tail = [(r[0], r[1], soft_max(r[2], r[4]), *r[3:]) for r in rows[RERANKED:]]
+        return head + tail
 
     def _groups(
         self,

@@ -12,7 +12,6 @@ document, and a date range as a query is a union over every timestamp in it.
 from __future__ import annotations
 
 import heapq
-import math
 import re
 import threading
 import weakref
@@ -25,15 +24,11 @@ from whoosh.util.numeric import byte_to_length
 
 from ...cache import BoundedCache
 from .. import article_score
-from ..article_score import ArticleStats, article_scores, combine, frequency_cost
+from ..article_score import ArticleStats, article_scores, combine, frequency_cost, soft_max
 from .doctables import NO_ARTICLE, DocTables, deleted_docs
 from .scoring import QueryScorer
 
 LongDates = tuple[tuple[int | None, int | None], ...]  # (low, high) as date-column longs
-
-# 1 + 0.1 ln(n) for an article with n matching paragraphs, n < 256
-_SOFT_MAX = [1.0, 1.0, *(1.0 + 0.1 * math.log(n) for n in range(2, 256))]
-
 
 # Partial matches whose article as a whole is scored (article_score), best
 # paragraph scores first; the rest follow them ranked by paragraph alone. A
@@ -113,11 +108,6 @@ def _candidates(
     return best, counts, undated, hits
 
 
-def _soft_max(best: float, n: int) -> float:
-    """The best paragraph decides; more matching paragraphs help a little."""
-    return best * (_SOFT_MAX[n] if n < len(_SOFT_MAX) else 1.0 + 0.1 * math.log(n))
-
-
 def collect(
     scorer: QueryScorer,
     found: Found,
@@ -135,7 +125,7 @@ def collect(
     best, counts, undated, hits = _candidates(scorer, hits, exact, sources, dates)
     whole = _article_scores(scorer, words, best.keys())
     for a, s in best.items():
-        found.rank[a] = combine(_soft_max(s, counts[a]), whole.get(a, 0.0))
+        found.rank[a] = combine(soft_max(s, counts[a]), whole.get(a, 0.0))
         found.counts[a] = counts[a]
         found.hits_of[a] = hits
     found.paragraphs = sum(counts[a] for a in best)
@@ -169,7 +159,7 @@ def collect_partial(
     found.partial_undated_excluded = max(0, undated - found.undated_excluded)
     if not rank:
         return
-    soft = {a: _soft_max(s, counts[a]) for a, s in best.items()}
+    soft = {a: soft_max(s, counts[a]) for a, s in best.items()}
     # Ties by article number: the same index gives the same order every time.
     head = heapq.nsmallest(PARTIAL_RANKED, soft, key=lambda a: (-soft[a], a))
     whole = _article_scores(scorer, words, set(head))
