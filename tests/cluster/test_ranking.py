@@ -11,6 +11,7 @@ from search_app import create_app
 from search_app.cluster import process
 from search_app.cluster.config import init_cluster
 from search_app.cluster.model import Cluster
+from search_app.engine.sphinx.errors import OldCluster
 from search_app.pipeline import IngestOptions, ingest
 
 from .engines import NODES, PORTS_PER_NODE, free_port_block, sphinx_setting
@@ -77,3 +78,71 @@ def test_a_cluster_made_before_field_lengths_says_how_to_remake_it(tmp_path: Pat
     assert resp.status_code == 503
     body = resp.get_json()
     assert "`search-app cluster init` again and `search-app reindex`" in json.dumps(body)
+
+
+def _words(start: int, count: int) -> str:
+    return " ".join(f"filler{i}" for i in range(start, start + count))
+
+
+SPREAD = [
+    # The word once, in the article's one short paragraph that holds it: the
+    # best single paragraph. The rest of the article is about other things.
+    {
+        "id": "once",
+        "title": "Notes",
+        "text": "\n\n".join(
+            [f"The glacier moved. {_words(0, 8)}."] + [_words(20 * i, 20) for i in range(5)]
+        ),
+    },
+    # The word in each of four longer paragraphs: each a weaker paragraph than
+    # "once"'s, but an article about glaciers.
+    {
+        "id": "spread",
+        "title": "Notes",
+        "text": "\n\n".join(f"Part {i}: the glacier moved. {_words(100, 15)}." for i in range(4)),
+    },
+    *(
+        {"id": f"other{n}", "title": "Notes", "text": "\n\n".join(_words(0, 20) for _ in range(10))}
+        for n in range(2)
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "sphinx"])
+def test_an_article_holding_the_word_throughout_outranks_one_better_paragraph(
+    tmp_path: Path, engine: str
+) -> None:
+    # The article score (engine/article_score.py; on the cluster
+    # engine/sphinx/articles.py): ranked by best paragraph alone, "once" would
+    # come first, as it did on the cluster before.
+    single = _cluster(tmp_path / "cluster", 1)
+    process.start(single)
+    try:
+        setting = sphinx_setting(single) if engine == "sphinx" else "whoosh"
+        jsonl = tmp_path / "spread.jsonl"
+        jsonl.write_text("".join(json.dumps(a) + "\n" for a in SPREAD))
+        index = tmp_path / "index"
+        report = ingest([str(jsonl)], index, IngestOptions(engine=setting, workers=1))
+        assert report.ok and report.new == 4, report.as_dict()
+        resp = _search(index, setting, "glacier")
+    finally:
+        process.stop(single)
+    assert resp.status_code == 200
+    results = resp.get_json()["results"]
+    assert [(r["id"], r["matching_paragraphs"]) for r in results] == [("spread", 4), ("once", 1)]
+
+
+def test_writing_to_a_cluster_made_before_article_lengths_says_how_to_remake_it(
+    tmp_path: Path,
+) -> None:
+    old = _cluster(tmp_path / "cluster", 2)
+    for shard in old.shards:
+        for node in shard.mirrors:
+            conf = old.config_path(node)
+            conf.write_text(conf.read_text().replace("    rt_attr_uint = article_len\n", ""))
+    process.start(old)
+    try:
+        with pytest.raises(OldCluster, match=r"`search-app cluster init` again and `search-app"):
+            _ingest(tmp_path, sphinx_setting(old))
+    finally:
+        process.stop(old)

@@ -9,6 +9,7 @@ from search_app.engine.article_score import (
     article_bm25,
     article_frequencies,
     combine,
+    soft_max,
 )
 
 # Documents 0-2 are article 0's paragraphs, 3 is an article record, 4-5 article 1's.
@@ -30,6 +31,21 @@ def test_a_rare_word_outweighs_a_common_one_and_length_normalises():
     both = article_bm25([common], stats, [0, 1, 2])
     assert both[0] == both[1] > both[2]  # the longer article's word counts less
     assert article_bm25([rare], stats, [0])[0] > article_bm25([common], stats, [0])[0]
+
+
+def test_frequencies_of_the_candidates_only_take_the_article_counts_given():
+    # The cluster reads a word's frequency in the candidates only; how many
+    # articles hold it comes apart (df). The same numbers give the same score.
+    stats = ArticleStats({7: 100.0, 9: 400.0}, 200.0, 3)
+    whole = article_bm25([{7: 1.0, 8: 2.0, 9: 1.0}], stats, [7, 9])
+    candidates_only = article_bm25([{7: 1.0, 9: 1.0}], stats, [7, 9], df=[3])
+    assert candidates_only == whole
+    assert article_bm25([{7: 1.0, 9: 1.0}], stats, [7, 9], df=[2])[7] > whole[7]
+
+
+def test_more_matching_paragraphs_lift_the_best_a_little():
+    assert soft_max(2.0, 1) == 2.0
+    assert 2.0 < soft_max(2.0, 4) < soft_max(2.0, 300) < 2.0 * 1.6
 
 
 def test_combine_adds_the_weighted_article_score():

@@ -41,7 +41,7 @@ from ...cache import BoundedCache
 from ..article_score import ArticleStats, article_bm25, combine, soft_max
 from .client import Result
 from .compile import sphinx_word
-from .errors import QueryFailed, SphinxError
+from .errors import OldCluster, QueryFailed
 from .match import escape
 from .reader import AGENT_RETRIES
 
@@ -53,11 +53,6 @@ _FREQUENCY_OPTIONS = (
     f"retry_count={AGENT_RETRIES}"
 )
 DF_ENTRIES = 100_000  # words whose article frequency a reader remembers
-
-OLD_CLUSTER = (
-    "the cluster's index has no article lengths (made before article_len): "
-    "run `search-app cluster init` again and `search-app reindex`"
-)
 
 # (sql, args, meta) -> Result, every statement checked for failed agents.
 Run = Callable[[str, list[Any], bool], Result]
@@ -113,7 +108,7 @@ class ArticleScorer:
                     False,
                 )
             except QueryFailed as exc:  # a cluster made before article_len
-                raise SphinxError(f"{exc.node}: {exc.message}; {OLD_CLUSTER}") from exc
+                raise OldCluster(exc.node, exc.message, "article_len") from exc
             count, total = (int(x or 0) for x in result.rows[0]) if result.rows else (0, 0)
             self._stats = (max(count, 1), max(total / count, 1.0) if count else 1.0)
         return self._stats

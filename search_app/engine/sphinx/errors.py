@@ -49,6 +49,20 @@ class QueryFailed(SphinxError):
         self.message = message
 
 
+class OldCluster(SphinxError):
+    """The cluster's index lacks what this version writes or reads: an older version made it.
+
+    Its rows can't be patched in place (a real-time index's schema is fixed
+    when searchd creates it), so the way out is a new index from the raw store.
+    """
+
+    def __init__(self, node: str, message: str, missing: str) -> None:
+        super().__init__(
+            f"{node}: {message}; the cluster's index was made before {missing}: "
+            "run `search-app cluster init` again and `search-app reindex`"
+        )
+
+
 class WriteIncomplete(SphinxError):
     """A write batch could not reach every mirror of a shard; retrying it makes it whole."""
 

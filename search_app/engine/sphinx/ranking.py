@@ -30,12 +30,6 @@ BM25_EXPR = (
 IDF = "'plain,tfidf_unnormalized'"
 
 
-OLD_CLUSTER = (
-    "the cluster's index keeps no field lengths (made before index_field_lengths): "
-    "run `search-app cluster init` again and `search-app reindex`"
-)
-
-
 def ranked_options(mean_length: float) -> list[str]:
     """The OPTION items of a ranked statement, given the mean paragraph length in words."""
     expr = BM25_EXPR.format(k1p1=K1 + 1, k1=K1, one_b=1 - B, b=B, mean=mean_length)

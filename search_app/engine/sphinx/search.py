@@ -47,9 +47,9 @@ from .articles import RERANKED, ArticleScorer
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
 from .engine import ClusterIndex, read_generation
-from .errors import IncompleteResults, QueryFailed, ShardUnavailable, SphinxError
+from .errors import IncompleteResults, OldCluster, QueryFailed, ShardUnavailable
 from .lexicon import Lexicon
-from .ranking import OLD_CLUSTER, WEIGHT_SCALE, mean_length_sql, ranked_options
+from .ranking import WEIGHT_SCALE, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
 from .rows import article_key, epoch, fingerprint_word, source_key
 
@@ -164,7 +164,7 @@ class SphinxReader(Lexicon, EngineReader):
             try:
                 result = self._run(sql)
             except QueryFailed as exc:  # a cluster made before index_field_lengths
-                raise SphinxError(f"{exc.node}: {exc.message}; {OLD_CLUSTER}") from exc
+                raise OldCluster(exc.node, exc.message, "index_field_lengths") from exc
             mean = float(result.rows[0][0]) if result.rows and result.rows[0][0] else 0.0
             self._mean = max(mean, 1.0)
         return self._mean

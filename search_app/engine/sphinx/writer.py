@@ -20,7 +20,7 @@ from typing import Any
 from ...cluster.model import Cluster, Node
 from ...models import StoredArticle
 from .client import Connection, Pool
-from .errors import NodeUnavailable, QueryFailed, WriteIncomplete
+from .errors import NodeUnavailable, OldCluster, QueryFailed, WriteIncomplete
 from .rows import COLUMNS, article_key, article_rows, shard_for
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,11 @@ class ClusterWriter:
         for (s, mirror), job in jobs.items():
             try:
                 job.result()
-            except (NodeUnavailable, QueryFailed) as exc:
+            except QueryFailed as exc:
+                if "unknown column" in exc.message:  # no retry can help
+                    raise OldCluster(exc.node, exc.message, "article_len") from exc
+                failed[s].append((mirror.name, str(exc)))
+            except NodeUnavailable as exc:
                 failed[s].append((mirror.name, str(exc)))
         if failed:
             s = min(failed)
