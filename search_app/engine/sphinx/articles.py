@@ -54,6 +54,9 @@ _FREQUENCY_OPTIONS = (
 )
 DF_ENTRIES = 100_000  # words whose article frequency a reader remembers
 
+# One article of a search pass: (key, id, score, published, matching paragraphs,
+# meta, oldest-first date).
+Row = tuple[int, str, float, int, int, str, int]
 # (sql, args, meta) -> Result, every statement checked for failed agents.
 Run = Callable[[str, list[Any], bool], Result]
 
@@ -67,6 +70,16 @@ class ArticleScorer:
         self._executor = executor
         self._stats: tuple[int, float] | None = None
         self._df: BoundedCache[str, int] = BoundedCache(DF_ENTRIES)
+
+    def rerank(self, rows: list[Row], words: Mapping[str, float]) -> list[Row]:
+        """The first RERANKED rows (best paragraph first) by their article's ranking score,
+        the rest after them in the order searchd gave, each scored by its passage alone."""
+        head = rows[:RERANKED]
+        scores = self.scores([(r[0], r[2], r[4]) for r in head], words)
+        head = [(r[0], r[1], scores[r[0]], *r[3:]) for r in head]
+        head.sort(key=lambda r: (-r[2], r[0]))
+        tail = [(r[0], r[1], soft_max(r[2], r[4]), *r[3:]) for r in rows[RERANKED:]]
+        return head + tail
 
     def scores(
         self,

@@ -40,14 +40,15 @@ from ...analysis import fold
 from ...models import ArticleRef, StoredArticle
 from ...query.rewrite import DateLimits, term_weights
 from ...query.tree import And, Node, Phrase
-from ..article_score import ARTICLE_WEIGHT, soft_max
+from ..article_score import ARTICLE_WEIGHT
 from ..base import ArticleGroup, EngineReader, Hits, ParagraphMatch, SearchSpec
 from ..whoosh.documents import article_from_stored_fields
-from .articles import RERANKED, ArticleScorer
+from .articles import RERANKED, ArticleScorer, Row
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
 from .engine import ClusterIndex, read_generation
 from .errors import IncompleteResults, OldCluster, QueryFailed, ShardUnavailable
+from .facets import MONTHS, Facets, collect_facets
 from .lexicon import Lexicon
 from .ranking import WEIGHT_SCALE, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
@@ -55,7 +56,6 @@ from .rows import article_key, epoch, fingerprint_word, source_key
 
 log = logging.getLogger(__name__)
 
-MONTHS = 2400  # timeline buckets read: two centuries of months (a bigger window costs every agent)
 COPIES_LIMIT = 2000  # rows read for the copies of a page's paragraphs
 SORTS = {
     "relevance": "w DESC, article_key ASC",
@@ -81,20 +81,13 @@ def _parser() -> tuple[Any, Any]:
     return make_parser(schema), schema
 
 
-_Facets = tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int, int]
-
-
-# One article of a pass: (key, id, score, published, matching, meta, oldest-first date).
-_Row = tuple[int, str, float, int, int, str, int]
-
-
 @dataclass
 class _Pass:
     """One pass's articles, in rank order."""
 
     compiled: Compiled
     match: str
-    rows: list[_Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     total: int = 0
     partial: bool = False
 
@@ -371,20 +364,10 @@ class SphinxReader(Lexicon, EngineReader):
             row = (int(key), str(aid), w / scale, int(published), int(n), str(meta), int(oldest))
             out.rows.append(row)
         if rerank:
-            out.rows = self._reranked(out.rows, term_weights(q))
+            out.rows = self._articles.rerank(out.rows, term_weights(q))
         if offset:  # paged in Sphinx: pad so that the page slices out at spec.offset
             out.rows[:0] = [(0, "", 0.0, 0, 0, "", 0)] * offset
         return out
-
-    def _reranked(self, rows: list[_Row], words: dict[str, float]) -> list[_Row]:
-        """The first RERANKED rows by their article's ranking score (best paragraph and
-        article BM25, as on Whoosh), the rest after them in the order searchd gave."""
-        head = rows[:RERANKED]
-        scores = self._articles.scores([(r[0], r[2], r[4]) for r in head], words)
-        head = [(r[0], r[1], scores[r[0]], *r[3:]) for r in head]
-        head.sort(key=lambda r: (-r[2], r[0]))
-        tail = [(r[0], r[1], soft_max(r[2], r[4]), *r[3:]) for r in rows[RERANKED:]]
-        return head + tail
 
     def _groups(
         self,
@@ -463,7 +446,7 @@ class SphinxReader(Lexicon, EngineReader):
         )
         return {int(r[0]): int(r[1]) for r in rows.rows}
 
-    def _facets(self, spec: SearchSpec, main: _Pass, facet: _Pass) -> Callable[[], _Facets]:
+    def _facets(self, spec: SearchSpec, main: _Pass, facet: _Pass) -> Callable[[], Facets]:
         """Sources and months of ``facet``'s articles, and the all-words paragraphs.
 
         ``facet`` is the all-words pass, or the partial one when no article holds
@@ -504,8 +487,8 @@ class SphinxReader(Lexicon, EngineReader):
         for what, sql, a in statements:
             jobs.append((what, self.index.executor.submit(self._run, sql, a)))
 
-        def collect() -> _Facets:
-            return _collect_facets(jobs)
+        def collect() -> Facets:
+            return collect_facets(jobs)
 
         return collect
 
@@ -608,26 +591,3 @@ class SphinxReader(Lexicon, EngineReader):
 def exact_words(phrase: str) -> list[str]:
     """An exact: phrase as the words Sphinx indexed (compile.py marks each =word)."""
     return re.findall(r"\w+", fold(phrase))
-
-
-def _collect_facets(jobs: list[tuple[str, Future[Result]]]) -> _Facets:
-    """The facet statements' answers: sources, months, undated articles, paragraphs."""
-    sources: dict[str, int] = {}
-    months: dict[tuple[int, int], int] = {}
-    undated = paragraphs = 0
-    for what, job in jobs:
-        result = job.result()
-        if what == "count":
-            paragraphs = int(result.rows[0][0]) if result.rows else 0
-        elif what == "source":
-            for name, c, *_dates_ok in result.rows:
-                key = str(name).strip() or "unknown"
-                sources[key] = sources.get(key, 0) + int(c)
-        else:
-            for ym, c, *_dates_ok in result.rows:
-                if int(ym):
-                    ymk = divmod(int(ym), 100)
-                    months[ymk] = months.get(ymk, 0) + int(c)
-                else:
-                    undated += int(c)
-    return tuple(sources.items()), tuple(months.items()), undated, paragraphs
