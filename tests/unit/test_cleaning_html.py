@@ -401,3 +401,18 @@ def test_the_author_box_after_the_article_goes_from_its_heading_on() -> None:
         ("meta", "author-box-heading"),
         ("meta", "author-box-heading"),
     ]
+
+
+def test_a_call_to_action_box_inside_the_article_goes() -> None:
+    # "CTA" is the web's common word for these boxes, as "promo" is: a box
+    # selling the publisher's product between the article's paragraphs.
+    page = (
+        f"<html><body><article><p>{PROSE}</p>"
+        "<div class='story-banner-cta'><p>Get your teams on the same page with our app. "
+        "Start your free trial today, no credit card required.</p></div>"
+        f"<p>{PROSE} Again.</p><div class='miniCta'><p>Book a free demo today and see "
+        "how our scheduling software helps your business.</p></div></article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, f"{PROSE} Again.")
+    assert [r.category for r in art.removed].count("ad") == 2
