@@ -61,6 +61,10 @@ _LINKED_SENTENCE_CHARS = 150
 _MAX_DEPTH = 300  # deeper markup is broken; read it as text instead of recursing
 _GOOD_MIN_CHARS = 50  # shorter blocks are labels, bylines, menu items
 LINK_DENSITY_BAD = 0.35  # above this a block is a list of links, not prose
+# A table row keeping a fifth of its text outside links has data cells (prices,
+# figures, dates) beside its linked names; a row of a table of links is links
+# up to its cell separators.
+DATA_ROW_LINK_DENSITY = 0.8
 
 
 @dataclass
@@ -91,6 +95,11 @@ class Block:
         if size >= _GOOD_MIN_CHARS and (size >= 100 or _SENTENCE_PUNCT.search(self.text)):
             return float(size)
         return -0.5 * size
+
+
+def data_row(block: Block) -> bool:
+    """A table row whose linked cells (a company, a product) sit beside plain data cells."""
+    return block.kind == "td" and block.link_density <= DATA_ROW_LINK_DENSITY
 
 
 def linked_sentence(block: Block) -> bool:

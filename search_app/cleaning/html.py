@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..models import Removed
 from . import tree
-from .blocks import LINK_DENSITY_BAD, Block, Walker, linked_sentence, strip_raw
+from .blocks import LINK_DENSITY_BAD, Block, Walker, data_row, linked_sentence, strip_raw
 from .bounded import MAX_ELEMENTS, text_paragraphs, title_of, too_many_elements
 from .metadata import PageMeta, read_meta
 from .rules import Rules
@@ -378,8 +378,14 @@ def _read_body(
         elif b.kind == "h1":
             doc.removed.append(_removed(b.text, "title", "h1-heading"))
         # A heading inside the body heads its section even when it links
-        # somewhere (a listicle's product names, an FAQ's questions).
-        elif b.link_density > _LINK_DENSITY_DROP and b.kind != "h" and not linked_sentence(b):
+        # somewhere (a listicle's product names, an FAQ's questions); a data
+        # table's row keeps its linked names (companies, products).
+        elif (
+            b.link_density > _LINK_DENSITY_DROP
+            and b.kind != "h"
+            and not linked_sentence(b)
+            and not data_row(b)
+        ):
             doc.removed.append(_removed(b.text, "related", "link-density"))
         elif not seen_prose and b.kind != "h" and _DATELINE.search(b.text):
             # Date and byline lines above the first paragraph, in any language.

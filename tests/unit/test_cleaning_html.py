@@ -416,3 +416,30 @@ def test_a_call_to_action_box_inside_the_article_goes() -> None:
     art = clean(page)
     assert art.paragraphs == (PROSE, f"{PROSE} Again.")
     assert [r.category for r in art.removed].count("ad") == 2
+
+
+def test_a_data_row_with_a_linked_name_is_kept_and_a_row_of_links_is_not() -> None:
+    rows = "".join(
+        f"<tr><td><a href='/c{n}'>Harbour Works Company {n}</a></td><td>${n}.5B</td></tr>"
+        for n in range(1, 4)
+    )
+    links = (
+        "<tr><td><a href='/a'>Hire a ferry captain</a></td>"
+        "<td><a href='/b'>Hire a pilot</a></td></tr>"
+    )
+    page = (
+        f"<html><body><article><p>{PROSE}</p><table>{rows}{links}</table>"
+        f"<p>{PROSE} Again.</p><p>{PROSE} Once more.</p></article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        PROSE,
+        "Harbour Works Company 1 · $1.5B",
+        "Harbour Works Company 2 · $2.5B",
+        "Harbour Works Company 3 · $3.5B",
+        f"{PROSE} Again.",
+        f"{PROSE} Once more.",
+    )
+    assert ("Hire a ferry captain · Hire a pilot", "link-density") in {
+        (r.text, r.rule) for r in art.removed
+    }
