@@ -194,12 +194,11 @@ class Walker:
             if hit:
                 self.hinted.add(id(el))
                 return hit
-            for token in _TOKEN_SPLIT.split(_CAMEL.sub("-", value).lower()):
-                if token and token != low:
-                    hit = self.rules.hint(token)
-                    if hit:
-                        self.hinted.add(id(el))
-                        return hit
+            for token in _hint_words(value, low):
+                hit = self.rules.hint(token)
+                if hit:
+                    self.hinted.add(id(el))
+                    return hit
         return None
 
     def flush(self) -> None:
@@ -280,6 +279,17 @@ class Walker:
         if flag:
             self.flags.pop()
         self.path.pop()
+
+
+def _hint_words(value: str, low: str) -> list[str]:
+    """The words of a class or id, then each two neighbours joined by "-".
+
+    A compound name ("blog-post-author-bio", "entryMetaWrapper") carries a
+    hint ("author-bio", "entry-meta") as two of its words, not one.
+    """
+    tokens = [t for t in _TOKEN_SPLIT.split(_CAMEL.sub("-", value).lower()) if t]
+    pairs = [f"{a}-{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return [w for w in tokens + pairs if w != low]
 
 
 def _swallowed_page(el: Element) -> bool:

@@ -443,3 +443,18 @@ def test_a_data_row_with_a_linked_name_is_kept_and_a_row_of_links_is_not() -> No
     assert ("Hire a ferry captain · Hire a pilot", "link-density") in {
         (r.text, r.rule) for r in art.removed
     }
+
+
+def test_a_hint_inside_a_compound_class_name_marks_the_element() -> None:
+    # "author-bio" is a hint; "blog-post-author-bio" and "articleAuthorBioBox"
+    # carry it as two neighbouring words of a longer name.
+    page = (
+        f"<html><body><article><p>{PROSE}</p><p>{PROSE} Again.</p>"
+        "<div class='blog-post-author-bio'><p>Jane Doe is the harbour correspondent and has "
+        "covered ports for twenty years.</p></div>"
+        "<div class='articleAuthorBioBox'><p>John Roe edits the shipping pages and writes "
+        "about ferries every week.</p></div></article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, f"{PROSE} Again.")
+    assert [r.rule for r in art.removed].count("hint-meta") == 2
