@@ -453,8 +453,10 @@ def test_a_hint_inside_a_compound_class_name_marks_the_element() -> None:
         "<div class='blog-post-author-bio'><p>Jane Doe is the harbour correspondent and has "
         "covered ports for twenty years.</p></div>"
         "<div class='articleAuthorBioBox'><p>John Roe edits the shipping pages and writes "
-        "about ferries every week.</p></div></article></body></html>"
+        "about ferries every week.</p></div>"
+        "<div class='post_author-details'><p>Ann Poe reports on the port from the quay "
+        "every morning of the week.</p></div></article></body></html>"
     )
     art = clean(page)
     assert art.paragraphs == (PROSE, f"{PROSE} Again.")
-    assert [r.rule for r in art.removed].count("hint-meta") == 2
+    assert [r.rule for r in art.removed].count("hint-meta") == 3
