@@ -411,11 +411,13 @@ def test_a_call_to_action_box_inside_the_article_goes() -> None:
         "<div class='story-banner-cta'><p>Get your teams on the same page with our app. "
         "Start your free trial today, no credit card required.</p></div>"
         f"<p>{PROSE} Again.</p><div class='miniCta'><p>Book a free demo today and see "
-        "how our scheduling software helps your business.</p></div></article></body></html>"
+        "how our scheduling software helps your business.</p></div>"
+        "<div class='StyledCTANote-sc-h1'><p>Thanks for reading. Check out our offerings for "
+        "compute, storage and networking.</p></div></article></body></html>"
     )
     art = clean(page)
     assert art.paragraphs == (PROSE, f"{PROSE} Again.")
-    assert [r.category for r in art.removed].count("ad") == 2
+    assert [r.category for r in art.removed].count("ad") == 3
 
 
 def test_a_data_row_with_a_linked_name_is_kept_and_a_row_of_links_is_not() -> None:
