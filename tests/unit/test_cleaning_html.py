@@ -462,3 +462,26 @@ def test_a_hint_inside_a_compound_class_name_marks_the_element() -> None:
     art = clean(page)
     assert art.paragraphs == (PROSE, f"{PROSE} Again.")
     assert [r.rule for r in art.removed].count("hint-meta") == 3
+
+
+def test_the_date_in_a_post_header_beside_the_body_is_the_publication_date() -> None:
+    body = "".join(f"<p>{PROSE} Part {n}.</p>" for n in range(3))
+    page = (
+        "<html><body><div class='post'><div class='post-header'><h1>Ferries are back</h1>"
+        "<div class='info'><div>August 29, 2025</div><div>5 min read</div></div></div>"
+        "<figure><img src='a.jpg'><figcaption>The quay on March 3, 2024</figcaption></figure>"
+        f"<div class='post-body'>{body}</div></div></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == tuple(f"{PROSE} Part {n}." for n in range(3))
+    assert art.published == datetime(2025, 8, 29, tzinfo=UTC)
+
+
+def test_a_photo_caption_above_the_body_does_not_date_the_article() -> None:
+    body = "".join(f"<p>{PROSE} Part {n}.</p>" for n in range(3))
+    page = (
+        "<html><body><div class='post'><h1>Ferries are back</h1>"
+        "<div class='caption'>The quay on March 3, 2024 (AP)</div>"
+        f"<div class='post-body'>{body}</div></div></body></html>"
+    )
+    assert clean(page).published is None
