@@ -139,6 +139,7 @@ class Walker:
         self.buf: list[str] = []
         self.links = 0
         self.kind = "div"
+        self.class_hits: dict[str, tuple[str, str] | None] = {}
 
     def start(self, root: Element) -> None:
         """Walk the page from root: <body>, or the whole document when it has none."""
@@ -189,17 +190,24 @@ class Walker:
         if ident is not None:
             values.append(ident)
         for value in values:
-            low = value.lower()
-            hit = self.rules.hint(low)
+            hit = self.class_hint(value)
             if hit:
                 self.hinted.add(id(el))
                 return hit
-            for token in _hint_words(value, low):
-                hit = self.rules.hint(token)
-                if hit:
-                    self.hinted.add(id(el))
-                    return hit
         return None
+
+    def class_hint(self, value: str) -> tuple[str, str] | None:
+        """The hint a class or id value carries, whole or in its words (cached per page)."""
+        try:
+            return self.class_hits[value]
+        except KeyError:
+            pass
+        low = value.lower()
+        hit = self.rules.hint(low)
+        if not hit:
+            hit = next(filter(None, map(self.rules.hint, _hint_words(value, low))), None)
+        self.class_hits[value] = hit
+        return hit
 
     def flush(self) -> None:
         if not self.buf:
