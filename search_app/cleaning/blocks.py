@@ -53,7 +53,7 @@ _BR = "\ue000"  # a private-use character marks <br> until the block is split
 _BR_SPLIT = re.compile(_BR + r"\s*(?:" + _BR + r"\s*)+")
 _WS = re.compile(r"[\s\u200b\u200c\u200d\ufeff\u00ad]+")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SENTENCE_PUNCT = re.compile(r"[.!?,;:\u2026\"\u201d\u3001\u3002\uff01\uff0c\uff1f\u300d]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", ".)")
@@ -61,6 +61,10 @@ _LINKED_SENTENCE_CHARS = 150
 _MAX_DEPTH = 300  # deeper markup is broken; read it as text instead of recursing
 _GOOD_MIN_CHARS = 50  # shorter blocks are labels, bylines, menu items
 LINK_DENSITY_BAD = 0.35  # above this a block is a list of links, not prose
+# A table row keeping a fifth of its text outside links has data cells (prices,
+# figures, dates) beside its linked names; a row of a table of links is links
+# up to its cell separators.
+DATA_ROW_LINK_DENSITY = 0.8
 
 
 @dataclass
@@ -91,6 +95,11 @@ class Block:
         if size >= _GOOD_MIN_CHARS and (size >= 100 or _SENTENCE_PUNCT.search(self.text)):
             return float(size)
         return -0.5 * size
+
+
+def data_row(block: Block) -> bool:
+    """A table row whose linked cells (a company, a product) sit beside plain data cells."""
+    return block.kind == "td" and block.link_density <= DATA_ROW_LINK_DENSITY
 
 
 def linked_sentence(block: Block) -> bool:
@@ -130,6 +139,7 @@ class Walker:
         self.buf: list[str] = []
         self.links = 0
         self.kind = "div"
+        self.class_hits: dict[str, tuple[str, str] | None] = {}
 
     def start(self, root: Element) -> None:
         """Walk the page from root: <body>, or the whole document when it has none."""
@@ -180,18 +190,24 @@ class Walker:
         if ident is not None:
             values.append(ident)
         for value in values:
-            low = value.lower()
-            hit = self.rules.hint(low)
+            hit = self.class_hint(value)
             if hit:
                 self.hinted.add(id(el))
                 return hit
-            for token in _TOKEN_SPLIT.split(_CAMEL.sub("-", value).lower()):
-                if token and token != low:
-                    hit = self.rules.hint(token)
-                    if hit:
-                        self.hinted.add(id(el))
-                        return hit
         return None
+
+    def class_hint(self, value: str) -> tuple[str, str] | None:
+        """The hint a class or id value carries, whole or in its words (cached per page)."""
+        try:
+            return self.class_hits[value]
+        except KeyError:
+            pass
+        low = value.lower()
+        hit = self.rules.hint(low)
+        if not hit:
+            hit = next(filter(None, map(self.rules.hint, _hint_words(value, low))), None)
+        self.class_hits[value] = hit
+        return hit
 
     def flush(self) -> None:
         if not self.buf:
@@ -271,6 +287,17 @@ class Walker:
         if flag:
             self.flags.pop()
         self.path.pop()
+
+
+def _hint_words(value: str, low: str) -> list[str]:
+    """The words of a class or id, then each two neighbours joined by "-".
+
+    A compound name ("blog-post-author-bio", "entryMetaWrapper") carries a
+    hint ("author-bio", "entry-meta") as two of its words, not one.
+    """
+    tokens = [t for t in _TOKEN_SPLIT.split(_CAMEL.sub("-", value).lower()) if t]
+    pairs = [f"{a}-{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return [w for w in tokens + pairs if w != low]
 
 
 def _swallowed_page(el: Element) -> bool:

@@ -17,11 +17,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..models import Removed
 from . import tree
-from .blocks import LINK_DENSITY_BAD, Block, Walker, linked_sentence, strip_raw
+from .blocks import LINK_DENSITY_BAD, Block, Walker, data_row, linked_sentence, strip_raw
 from .bounded import MAX_ELEMENTS, text_paragraphs, title_of, too_many_elements
+from .dates import parse_date
 from .metadata import PageMeta, read_meta
 from .rules import Rules
 from .tree import Element
@@ -35,6 +37,7 @@ _NEVER_TEXT = frozenset(("form", "nav"))  # categories no fallback reads as the 
 _DATELINE = re.compile(r"^(?=.{4,80}$)(?=.*(?:\b(?:19|20)\d\d\b|\b\d{1,2}:\d\d\b))(?!.*[.!?]$)")
 _SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", ".)")
 _LABEL_MAX_CHARS = 40
+_DATELINE_REACH = 12  # blocks above the body searched for its date (a post header's lines)
 _LINK_DENSITY_DROP = 0.5  # inside the body, drop blocks that are mostly link text
 # A marked element holding this much of the page's prose, in at least
 # _WRAPPER_BLOCKS blocks, is a wrapper that happens to carry a boilerplate-like
@@ -378,8 +381,14 @@ def _read_body(
         elif b.kind == "h1":
             doc.removed.append(_removed(b.text, "title", "h1-heading"))
         # A heading inside the body heads its section even when it links
-        # somewhere (a listicle's product names, an FAQ's questions).
-        elif b.link_density > _LINK_DENSITY_DROP and b.kind != "h" and not linked_sentence(b):
+        # somewhere (a listicle's product names, an FAQ's questions); a data
+        # table's row keeps its linked names (companies, products).
+        elif (
+            b.link_density > _LINK_DENSITY_DROP
+            and b.kind != "h"
+            and not linked_sentence(b)
+            and not data_row(b)
+        ):
             doc.removed.append(_removed(b.text, "related", "link-density"))
         elif not seen_prose and b.kind != "h" and _DATELINE.search(b.text):
             # Date and byline lines above the first paragraph, in any language.
@@ -426,7 +435,24 @@ def parse_html(html: str, url: str | None, rules: Rules) -> HtmlDoc:
     if picked is not None:
         body, flags, doc.low_confidence = picked
         _read_body(doc, walker, body, flags, site_host(url))
+        if doc.meta.published is None:
+            doc.meta.published = _dateline_above(walker.blocks, body)
     return doc
+
+
+def _dateline_above(blocks: list[Block], body: int) -> datetime | None:
+    """The date of the nearest dateline in the few blocks just above the body.
+
+    A post's header (title, date, reading time) often sits beside the body
+    rather than in it; when the markup names no date, the date a reader sees
+    there is the publication date. A photo's caption dates the photo.
+    """
+    start = next((i for i, b in enumerate(blocks) if body in b.path), 0)
+    for b in reversed(blocks[max(0, start - _DATELINE_REACH) : start]):
+        captioned = any(category == "caption" for _, category, _ in b.flags)
+        if not captioned and _DATELINE.search(b.text) and (found := parse_date(b.text)):
+            return found
+    return None
 
 
 def _leading_label(block: Block) -> bool:

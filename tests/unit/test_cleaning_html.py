@@ -401,3 +401,99 @@ def test_the_author_box_after_the_article_goes_from_its_heading_on() -> None:
         ("meta", "author-box-heading"),
         ("meta", "author-box-heading"),
     ]
+
+
+def _boxes_removed_as(*boxes: tuple[str, str]) -> list[str]:
+    """The rules that took these (class, text) boxes, one set inside and the rest after
+    an article of two paragraphs, which must come out whole."""
+    div = [f"<div class='{cls}'><p>{text}</p></div>" for cls, text in boxes]
+    page = (
+        f"<html><body><article><p>{PROSE}</p>{div[0]}<p>{PROSE} Again.</p>"
+        f"{''.join(div[1:])}</article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (PROSE, f"{PROSE} Again.")
+    return [r.rule for r in art.removed]
+
+
+def test_a_call_to_action_box_inside_the_article_goes() -> None:
+    # "CTA" is the web's common word for these boxes, as "promo" is: a box
+    # selling the publisher's product between the article's paragraphs.
+    rules = _boxes_removed_as(
+        (
+            "story-banner-cta",
+            "Get your teams on the same page with our app. "
+            "Start your free trial today, no credit card required.",
+        ),
+        ("miniCta", "Book a free demo today and see how our scheduling software helps you."),
+        (
+            "StyledCTANote-sc-h1",
+            "Thanks for reading. Check out our offerings for compute, storage and networking.",
+        ),
+    )
+    assert rules == ["hint-ad"] * 3
+
+
+def test_a_data_row_with_a_linked_name_is_kept_and_a_row_of_links_is_not() -> None:
+    rows = "".join(
+        f"<tr><td><a href='/c{n}'>Harbour Works Company {n}</a></td><td>${n}.5B</td></tr>"
+        for n in range(1, 4)
+    )
+    links = (
+        "<tr><td><a href='/a'>Hire a ferry captain</a></td>"
+        "<td><a href='/b'>Hire a pilot</a></td></tr>"
+    )
+    page = (
+        f"<html><body><article><p>{PROSE}</p><table>{rows}{links}</table>"
+        f"<p>{PROSE} Again.</p><p>{PROSE} Once more.</p></article></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == (
+        PROSE,
+        "Harbour Works Company 1 · $1.5B",
+        "Harbour Works Company 2 · $2.5B",
+        "Harbour Works Company 3 · $3.5B",
+        f"{PROSE} Again.",
+        f"{PROSE} Once more.",
+    )
+    assert ("Hire a ferry captain · Hire a pilot", "link-density") in {
+        (r.text, r.rule) for r in art.removed
+    }
+
+
+def test_a_hint_inside_a_compound_class_name_marks_the_element() -> None:
+    # "author-bio" is a hint; "blog-post-author-bio" and "articleAuthorBioBox"
+    # carry it as two neighbouring words of a longer name; "author-details" is
+    # one of the author-box class words.
+    rules = _boxes_removed_as(
+        (
+            "blog-post-author-bio",
+            "Jane Doe is the harbour correspondent and has covered ports for twenty years.",
+        ),
+        ("articleAuthorBioBox", "John Roe edits the shipping pages and writes about ferries."),
+        ("post_author-details", "Ann Poe reports on the port from the quay every morning."),
+    )
+    assert rules == ["hint-meta"] * 3
+
+
+def test_the_date_in_a_post_header_beside_the_body_is_the_publication_date() -> None:
+    body = "".join(f"<p>{PROSE} Part {n}.</p>" for n in range(3))
+    page = (
+        "<html><body><div class='post'><div class='post-header'><h1>Ferries are back</h1>"
+        "<div class='info'><div>August 29, 2025</div><div>5 min read</div></div></div>"
+        "<figure><img src='a.jpg'><figcaption>The quay on March 3, 2024</figcaption></figure>"
+        f"<div class='post-body'>{body}</div></div></body></html>"
+    )
+    art = clean(page)
+    assert art.paragraphs == tuple(f"{PROSE} Part {n}." for n in range(3))
+    assert art.published == datetime(2025, 8, 29, tzinfo=UTC)
+
+
+def test_a_photo_caption_above_the_body_does_not_date_the_article() -> None:
+    body = "".join(f"<p>{PROSE} Part {n}.</p>" for n in range(3))
+    page = (
+        "<html><body><div class='post'><h1>Ferries are back</h1>"
+        "<div class='caption'>The quay on March 3, 2024 (AP)</div>"
+        f"<div class='post-body'>{body}</div></div></body></html>"
+    )
+    assert clean(page).published is None
