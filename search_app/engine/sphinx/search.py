@@ -106,7 +106,7 @@ class SphinxReader(Lexicon, EngineReader):
         self._partial_shards: set[int] = set()
         self._copies: dict[str, tuple[tuple[str, str], ...]] = {}  # fingerprint -> (id, title)
         self._allow_partial = False
-        self._articles = ArticleScorer(self._run, self.cluster.index, index.executor)
+        self._scorer = ArticleScorer(self._run, self.cluster.index, index.executor)
 
     # -- state
 
@@ -364,7 +364,7 @@ class SphinxReader(Lexicon, EngineReader):
             row = (int(key), str(aid), w / scale, int(published), int(n), str(meta), int(oldest))
             out.rows.append(row)
         if rerank:
-            out.rows = self._articles.rerank(out.rows, term_weights(q))
+            out.rows = self._scorer.rerank(out.rows, term_weights(q))
         if offset:  # paged in Sphinx: pad so that the page slices out at spec.offset
             out.rows[:0] = [(0, "", 0.0, 0, 0, "", 0)] * offset
         return out
