@@ -49,7 +49,8 @@ RERANKED = 1000
 TITLE_UNIT = 100_000
 _FREQUENCY_OPTIONS = (
     "ranker=expr('sum(hit_count*user_weight)'), "
-    f"field_weights=(title={TITLE_UNIT}, text=1, source_words=0, fingerprint_words=0), "
+    f"field_weights=(title={TITLE_UNIT}, text=1, source_words=0, fingerprint_words=0, "
+    "article_words=0), "
     f"retry_count={AGENT_RETRIES}"
 )
 DF_ENTRIES = 100_000  # words whose article frequency a reader remembers

@@ -63,6 +63,11 @@ class OldCluster(SphinxError):
         )
 
 
+def is_old_cluster(exc: QueryFailed) -> bool:
+    """Whether searchd refused a statement for a column or field its index lacks."""
+    return "unknown column" in exc.message or "no field" in exc.message
+
+
 class WriteIncomplete(SphinxError):
     """A write batch could not reach every mirror of a shard; retrying it makes it whole."""
 

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 # The headline counts as much as the text (as on Whoosh: syntax.TITLE_BOOST);
 # the source name only filters.
-FIELD_WEIGHTS = {"title": 1, "text": 1, "source_words": 0, "fingerprint_words": 0}
+FIELD_WEIGHTS = {
+    "title": 1,
+    "text": 1,
+    "source_words": 0,
+    "fingerprint_words": 0,
+    "article_words": 0,
+}
 # k1 1.2, b 0.75 as on Whoosh, summed over the fields a word matched in, the
 # paragraph's length (headline + text) against the cluster's mean. Per field:
 # the matched words' summed IDF times one saturation at their mean count

@@ -39,6 +39,7 @@ COLUMNS = (
     "record",
     "fingerprint_words",
     "article_len",
+    "article_words",
 )
 
 _MAX63 = (1 << 63) - 1
@@ -67,6 +68,17 @@ def fingerprint_key(fingerprint: str) -> int:
 def fingerprint_word(fingerprint: str) -> str:
     """The fingerprint as one indexed word (letters first, so it is never a number)."""
     return "fp" + fingerprint if fingerprint else ""
+
+
+def article_word(article_id: str) -> str:
+    """The article's key as one indexed word: finds its rows through the index."""
+    return f"a{article_key(article_id)}"
+
+
+def article_match(article_ids: list[str] | list[int]) -> str:
+    """MATCH() text for the rows of these articles (ids, or keys as ints)."""
+    words = [f"a{a}" if isinstance(a, int) else article_word(a) for a in article_ids]
+    return "@article_words " + (words[0] if len(words) == 1 else "(" + " | ".join(words) + ")")
 
 
 def row_id(article_id: str, position: int) -> int:
@@ -142,6 +154,7 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
             record if position == 0 else "",
             fingerprint_word(prints[position]) if position < len(prints) else "",
             length,
+            article_word(stored.id),
         )
         for position, text in enumerate(art.paragraphs)
     ]

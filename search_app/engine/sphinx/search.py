@@ -29,30 +29,32 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...analysis import fold
-from ...models import ArticleRef, StoredArticle
+from ...cache import BoundedCache
+from ...models import ArticleRef
 from ...query.rewrite import DateLimits, term_weights
 from ...query.tree import And, Node, Phrase
 from ..article_score import ARTICLE_WEIGHT
 from ..base import ArticleGroup, EngineReader, Hits, ParagraphMatch, SearchSpec
-from ..whoosh.documents import article_from_stored_fields
+from .article_reads import ArticleReads
 from .articles import RERANKED, ArticleScorer, Row
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
 from .engine import ClusterIndex, read_generation
-from .errors import IncompleteResults, OldCluster, QueryFailed, ShardUnavailable
+from .errors import IncompleteResults, OldCluster, QueryFailed, ShardUnavailable, is_old_cluster
 from .facets import MONTHS, Facets, collect_facets
 from .lexicon import Lexicon
 from .ranking import WEIGHT_SCALE, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
-from .rows import article_key, epoch, fingerprint_word, source_key
+from .rows import epoch, fingerprint_word, source_key
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ SORTS = {
 # (newest first puts it last already, its published being 0).
 UNDATED_LAST = 2**62
 MAX_PARAGRAPH_ROWS = 10_000  # rows fetched to pick a page's best paragraphs
-MAX_ARTICLE_ROWS = 100_000  # paragraphs of one article (article page)
+FINGERPRINT_ARTICLES = 20_000  # articles whose fingerprints a reader keeps (copies)
 # Sphinx's sort window; a page past it can't be shown (max_page x max_per_page fits).
 WINDOW = 10_000
 
@@ -92,7 +94,7 @@ class _Pass:
     partial: bool = False
 
 
-class SphinxReader(Lexicon, EngineReader):
+class SphinxReader(ArticleReads, Lexicon, EngineReader):
     """Reads one cluster through its aggregator; shared by the service's requests in turn."""
 
     def __init__(self, index: ClusterIndex) -> None:
@@ -106,6 +108,9 @@ class SphinxReader(Lexicon, EngineReader):
         self._partial_shards: set[int] = set()
         self._copies: dict[str, tuple[tuple[str, str], ...]] = {}  # fingerprint -> (id, title)
         self._allow_partial = False
+        self._memo_key: SearchSpec | None = None
+        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._fingerprints: BoundedCache[int, frozenset[str]] = BoundedCache(FINGERPRINT_ARTICLES)
         self._scorer = ArticleScorer(self._run, self.cluster.index, index.executor)
 
     # -- state
@@ -132,7 +137,12 @@ class SphinxReader(Lexicon, EngineReader):
         total_found is used; SHOW WARNINGS is read after every one.
         """
         base = self._base
-        result = base._ask(sql, args or [], meta)
+        try:
+            result = base._ask(sql, args or [], meta)
+        except QueryFailed as exc:
+            if is_old_cluster(exc):
+                raise OldCluster(exc.node, exc.message, "article_words") from exc
+            raise
         for attempt in range(WARNING_RETRIES + 1):
             failures = base._failures(result)
             if not failures:
@@ -249,9 +259,22 @@ class SphinxReader(Lexicon, EngineReader):
         return compile_query(q)
 
     def search(self, spec: SearchSpec) -> Hits:
+        # The service asks again with a wider window while folding copies leaves
+        # the page short: the passes, counts and facets don't change with the
+        # window, so the last search's are kept (at this generation the same
+        # search gets the same answer anyway).
+        same = replace(spec, offset=0, limit=0, brief_before=0, deadline=math.inf)
+        if same != self._memo_key:
+            self._memo_key, self._memo, self._copies = same, {}, {}
         self._partial_shards = set()
-        self._copies = {}
         self._allow_partial = spec.allow_partial
+        try:
+            return self._search(spec)
+        finally:
+            if self._partial_shards:  # never keep an answer missing a shard
+                self._memo_key, self._memo = None, {}
+
+    def _search(self, spec: SearchSpec) -> Hits:
         end = spec.offset + spec.limit
         try:
             main = self._pass(spec, spec.query, spec.exact, exclude=())
@@ -276,9 +299,13 @@ class SphinxReader(Lexicon, EngineReader):
         # Every all-words article first, each tier in the requested order.
         shown = [(p, r) for p in passes for r in p.rows][spec.offset : end]
         facet_pass = main if main.total or len(passes) == 1 else passes[1]
-        facets = self._facets(spec, main, facet_pass)  # sent now, read after the page's
+        key = ("facets", main.compiled, facet_pass.compiled, main.total, facet_pass.total)
+        kept = self._memo.get(key)
+        facets = self._facets(spec, main, facet_pass) if kept is None else None  # sent now
         groups = self._groups(spec, shown, passes)
-        sources, months, undated, paragraphs = facets()
+        if facets is not None:
+            kept = self._memo[key] = facets()
+        sources, months, undated, paragraphs = kept
         return Hits(
             groups=groups,
             total_articles=main.total,
@@ -296,9 +323,12 @@ class SphinxReader(Lexicon, EngineReader):
 
     def _articles(self, spec: SearchSpec, q: Node, exact: tuple[str, ...]) -> int:
         """How many articles match ``q`` under the search's filters (one grouped count)."""
-        compiled = self._compiled(q, exact)
-        sel, where, args = self._where_for(spec, compiled.match, compiled)
-        return self._grouped_total(sel, where, args)
+        key = ("articles", q, exact)
+        if key not in self._memo:
+            compiled = self._compiled(q, exact)
+            sel, where, args = self._where_for(spec, compiled.match, compiled)
+            self._memo[key] = self._grouped_total(sel, where, args)
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def _grouped_total(self, sel: str, where: str, args: list[Any]) -> int:
         result = self._run(
@@ -332,6 +362,21 @@ class SphinxReader(Lexicon, EngineReader):
     def _pass(
         self, spec: SearchSpec, q: Node, exact: tuple[str, ...], exclude: tuple[int, ...]
     ) -> _Pass:
+        """One pass's articles from the first to the page's end (or the window's)."""
+        key = ("pass", q, exact, exclude)
+        kept = self._memo.get(key)
+        end = spec.offset + spec.limit
+        if kept is not None and (end <= kept[0] or len(kept[1].rows) >= kept[1].total):
+            return kept[1]  # type: ignore[no-any-return]
+        out, read = self._read_pass(spec, q, exact, exclude)
+        if read:  # read from the first article on
+            self._memo[key] = (read, out)
+        return out
+
+    def _read_pass(
+        self, spec: SearchSpec, q: Node, exact: tuple[str, ...], exclude: tuple[int, ...]
+    ) -> tuple[_Pass, int]:
+        """The pass, and how many of its first articles it holds (0 when paged in Sphinx)."""
         compiled = self._compiled(q, exact)
         extra = f"article_key NOT IN ({','.join(map(str, exclude))})" if exclude else ""
         sel, where, args = self._where_for(spec, compiled.match, compiled, extra)
@@ -367,7 +412,8 @@ class SphinxReader(Lexicon, EngineReader):
             out.rows = self._scorer.rerank(out.rows, term_weights(q))
         if offset:  # paged in Sphinx: pad so that the page slices out at spec.offset
             out.rows[:0] = [(0, "", 0.0, 0, 0, "", 0)] * offset
-        return out
+            return out, 0
+        return out, count
 
     def _groups(
         self,
@@ -528,46 +574,6 @@ class SphinxReader(Lexicon, EngineReader):
                 found[str(fp)].setdefault(str(aid), json.loads(meta or "{}").get("title", ""))
         for fp, articles in found.items():
             self._copies[fp] = tuple(articles.items())
-
-    def article(self, article_id: str) -> StoredArticle | None:
-        rows = self._run(
-            f"SELECT position, body, fingerprint, record, meta FROM {self.cluster.index} "
-            f"WHERE article_key = {article_key(article_id)} ORDER BY position ASC "
-            f"LIMIT 0, {MAX_ARTICLE_ROWS}" + self._options(MAX_ARTICLE_ROWS, False)
-        )
-        if not rows.rows or not str(rows.rows[0][3]):
-            return None
-        record, meta = str(rows.rows[0][3]), json.loads(str(rows.rows[0][4]) or "{}")
-        fields = {"data": record, "article_id": article_id, "key": meta.get("key", article_id)}
-        stored = article_from_stored_fields(fields, [str(r[1]) for r in rows.rows])
-        return StoredArticle(
-            id=stored.id,
-            key=stored.key,
-            article=stored.article,
-            provenance=stored.provenance,
-            fingerprints=tuple(str(r[2]) for r in rows.rows),
-        )
-
-    def matching_positions(
-        self, article_id: str, q: Node, dates: DateLimits, deadline: float
-    ) -> tuple[int, ...]:
-        try:
-            compiled = self._compiled(q)
-        except Unsatisfiable:
-            return ()
-        sel, where, args = self._where(
-            compiled.match,
-            frozenset(),
-            tuple(dates) + compiled.dates,
-            f"article_key = {article_key(article_id)}",
-            compiled.date_any,
-        )
-        rows = self._run(
-            f"SELECT position{sel} FROM {self.cluster.index}{where} ORDER BY position ASC "
-            f"LIMIT 0, {MAX_ARTICLE_ROWS}" + self._options(MAX_ARTICLE_ROWS, False),
-            args,
-        )
-        return tuple(int(r[0]) for r in rows.rows)
 
     def counts(self) -> tuple[int, int, int]:
         """(articles, paragraphs, sources) the cluster holds."""

@@ -20,8 +20,8 @@ from typing import Any
 from ...cluster.model import Cluster, Node
 from ...models import StoredArticle
 from .client import Connection, Pool
-from .errors import NodeUnavailable, OldCluster, QueryFailed, WriteIncomplete
-from .rows import COLUMNS, article_key, article_rows, shard_for
+from .errors import NodeUnavailable, OldCluster, QueryFailed, WriteIncomplete, is_old_cluster
+from .rows import COLUMNS, article_key, article_match, article_rows, shard_for
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class ClusterWriter:
             try:
                 job.result()
             except QueryFailed as exc:
-                if "unknown column" in exc.message:  # no retry can help
+                if is_old_cluster(exc):  # no retry can help
                     raise OldCluster(exc.node, exc.message, "article_len") from exc
                 failed[s].append((mirror.name, str(exc)))
             except NodeUnavailable as exc:
@@ -175,9 +175,10 @@ def existing_ids(conn: Connection, index: str, keys: list[int]) -> set[int]:
         last = 0
         while True:
             result = conn.execute(
-                f"SELECT id FROM {index} WHERE article_key IN ({part}) "
+                f"SELECT id FROM {index} WHERE MATCH(%s) AND article_key IN ({part}) "
                 f"AND id > {last} ORDER BY id ASC LIMIT 0, {SELECT_PAGE} "
-                f"OPTION max_matches={SELECT_PAGE}"
+                f"OPTION max_matches={SELECT_PAGE}, ranker=none",
+                [article_match(keys[i : i + DELETE_KEYS])],
             )
             found.update(int(row[0]) for row in result.rows)
             if len(result.rows) < SELECT_PAGE:
