@@ -16,6 +16,8 @@ and after the searches. ``--keep DIR``: build in DIR and leave the cluster
 running, for bench/http.py (``--index DIR/cluster-index --engine
 sphinx:DIR/cluster/cluster.json``); stop it with ``search-app cluster stop``.
 ``--cluster-only``: no Whoosh index, the cluster's figures alone.
+``--keep DIR --reuse``: search the cluster and index an earlier ``--keep DIR``
+built (no ingest), starting its nodes if they were stopped.
 
 Relevance (``--relevance``): every collection in ../shared/relevance-dev,
 as given and split into paragraphs of three sentences as bench/relevance.py
@@ -45,6 +47,7 @@ from bench.common import REUTERS, SOURCE, percentiles, write_jsonl  # noqa: E402
 from bench.search import QUERIES, q  # noqa: E402
 from search_app.cluster import process  # noqa: E402
 from search_app.cluster.config import init_cluster  # noqa: E402
+from search_app.cluster.model import load  # noqa: E402
 from search_app.config import Settings  # noqa: E402
 from search_app.pipeline import IngestOptions, ingest  # noqa: E402
 from search_app.service import SearchService  # noqa: E402
@@ -75,14 +78,25 @@ def timed_ingest(jsonl: Path, index: Path, engine: str) -> float:
     return time.perf_counter() - started
 
 
+def reuse(tmp: Path):  # type: ignore[no-untyped-def]
+    """The cluster a --keep run left in ``tmp``, started again if it was stopped."""
+    cluster = load(str(tmp / "cluster" / "cluster.json"))
+    process.start(cluster)  # the running nodes stay as they are
+    return cluster, f"sphinx:{cluster.root / 'cluster.json'}"
+
+
 def latency(args: argparse.Namespace, tmp: Path) -> None:
     jsonl = tmp / f"{SOURCE}.jsonl"
-    write_jsonl(jsonl, args.corpus, args.scale)
-    cluster, engine = start(tmp, "cluster")
+    if args.reuse:
+        cluster, engine = reuse(tmp)
+    else:
+        write_jsonl(jsonl, args.corpus, args.scale)
+        cluster, engine = start(tmp, "cluster")
     try:
-        seconds = timed_ingest(jsonl, tmp / "cluster-index", engine)
-        print(f"cluster ingest: {seconds:.0f} s")
-        print("searchd nodes after the ingest:")
+        if not args.reuse:
+            seconds = timed_ingest(jsonl, tmp / "cluster-index", engine)
+            print(f"cluster ingest: {seconds:.0f} s")
+        print("searchd nodes before the searches:")
         node_sizes(cluster)
         cluster_index = tmp / "cluster-index"
         services = {
@@ -177,6 +191,9 @@ def main() -> int:
     ap.add_argument("--relevance", action="store_true", help="also nDCG on relevance-dev")
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--keep", type=Path, help="build here and leave the cluster running")
+    ap.add_argument(
+        "--reuse", action="store_true", help="with --keep: search what an earlier --keep built"
+    )
     ap.add_argument("--cluster-only", action="store_true", help="no Whoosh index (a big --scale)")
     ap.add_argument(
         "--collections", nargs="*", type=Path, help="BEIR folders (default: relevance-dev/*)"

@@ -21,6 +21,7 @@ from .compile import Unsatisfiable
 from .rows import article_key, article_match
 
 MAX_ARTICLE_ROWS = 100_000  # paragraphs of one article (article page)
+FINGERPRINT_BATCH = 200  # articles whose fingerprints one statement reads
 
 
 class ArticleReads:
@@ -61,15 +62,27 @@ class ArticleReads:
         key = article_key(group.article_id)
         found = self._fingerprints.get(key)
         if found is None:
+            self.read_fingerprints([key])
+            found = self._fingerprints.get(key) or frozenset()
+        return found  # type: ignore[no-any-return]
+
+    def read_fingerprints(self, keys: list[int]) -> None:
+        """Read the fingerprints of these articles into the cache, FINGERPRINT_BATCH
+        articles a statement (the likely copies of a page are known before folding)."""
+        todo = [k for k in dict.fromkeys(keys) if self._fingerprints.get(k) is None]
+        for i in range(0, len(todo), FINGERPRINT_BATCH):
+            part = todo[i : i + FINGERPRINT_BATCH]
             rows = self._run(
-                f"SELECT fingerprint FROM {self.cluster.index} WHERE MATCH(%s) "
-                f"AND article_key = {key} LIMIT 0, {MAX_ARTICLE_ROWS}"
+                f"SELECT article_key, fingerprint FROM {self.cluster.index} WHERE MATCH(%s) "
+                f"AND article_key IN ({','.join(map(str, part))}) LIMIT 0, {MAX_ARTICLE_ROWS}"
                 + self._options(MAX_ARTICLE_ROWS, False),
-                [article_match([key])],
+                [article_match(part)],
             )
-            found = frozenset(str(r[0]) for r in rows.rows)
-            self._fingerprints.put(key, found)
-        return found
+            found: dict[int, set[str]] = {k: set() for k in part}
+            for key, fingerprint in rows.rows:
+                found.setdefault(int(key), set()).add(str(fingerprint))
+            for key, prints in found.items():
+                self._fingerprints.put(key, frozenset(prints))
 
     def matching_positions(
         self, article_id: str, q: Node, dates: DateLimits, deadline: float
@@ -91,3 +104,19 @@ class ArticleReads:
             args,
         )
         return tuple(int(r[0]) for r in rows.rows)
+
+
+def likely_copies(groups: list[ArticleGroup]) -> list[int]:
+    """Keys of the articles present.collapse will compare: each whose best paragraph is
+    a better-ranked article's best, and that article."""
+    owner: dict[str, str] = {}
+    wanted: list[str] = []
+    for g in groups:
+        best = g.paragraphs[0].fingerprint if g.paragraphs else ""
+        if not best:
+            continue
+        if best in owner:
+            wanted += [owner[best], g.article_id]
+        else:
+            owner[best] = g.article_id
+    return [article_key(a) for a in wanted]

@@ -44,7 +44,7 @@ from ...query.rewrite import DateLimits, term_weights
 from ...query.tree import And, Node, Phrase
 from ..article_score import ARTICLE_WEIGHT
 from ..base import ArticleGroup, EngineReader, Hits, ParagraphMatch, SearchSpec
-from .article_reads import ArticleReads
+from .article_reads import ArticleReads, likely_copies
 from .articles import RERANKED, ArticleScorer, Row
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
@@ -448,6 +448,7 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
                     fields={k: v for k, v in data.items() if k != "key"},
                 )
             )
+        self.read_fingerprints(likely_copies(groups))
         return tuple(groups)
 
     def _best_paragraphs(
