@@ -2,7 +2,7 @@
 """HTTP throughput and latency of `search-app serve` (waitress) under concurrent clients.
 
     python bench/http.py [--index DIR [--engine E]]... [--corpus PATH] [--scale N]
-                         [--clients 8] [--seconds 20]
+                         [--clients 8] [--seconds 20] [--warm]
 
 Starts the production server in its own process on 127.0.0.1 and runs
 ``--clients`` keep-alive clients for a bounded time over the query mix of
@@ -13,7 +13,10 @@ and the server's peak resident memory. Without --index, the corpus is
 ingested into a temporary index first. Several ``--index`` (each with its
 ``--engine``, in the same order; default whoosh), e.g. a Whoosh index and a
 cluster's (``--engine sphinx:DIR/cluster.json``): each round runs on each
-index in turn, so that machine load falls on both alike.
+index in turn, so that machine load falls on both alike. ``--warm``: every
+URL once before each round's clock (a running site's steady state: statistics
+read, popular pages cached), so a round doesn't time the server's first
+searches.
 
 The clients run in this process and share the machine's cores with the
 server: on 2 cores the figures are a floor for the server alone.
@@ -122,6 +125,16 @@ def urls() -> list[str]:
     return out
 
 
+def warm(port: int) -> None:
+    """Every URL once, one client, before the clock: a site's steady state, where the
+    readers' statistics are built and (with the cache on) popular pages cached."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for url in urls():
+        conn.request("GET", url)
+        conn.getresponse().read()
+    conn.close()
+
+
 def run_round(port: int, clients: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
@@ -180,6 +193,9 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument(
+        "--warm", action="store_true", help="request every URL once before each round's clock"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         indexes = args.index
@@ -202,6 +218,8 @@ def main() -> int:
                 port = free_port()
                 proc = start_server(index, port, cache, engine)
                 try:
+                    if args.warm:
+                        warm(port)
                     r = run_round(port, args.clients, args.seconds)
                     mem = memory_mb(proc.pid)
                 finally:

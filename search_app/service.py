@@ -388,7 +388,12 @@ def _collapsed_page(
         ranked = present.collapse(reader, hits.groups)
         if len(ranked) >= want or len(hits.groups) < window or hits.timed_out:
             return hits, ranked[offset:want]
-        window += want - len(ranked) + COLLAPSE_SLACK
+        # The copies folded so far predict the rest (a corpus holding each story
+        # ten times needs ten ranks a result): grow in proportion, at most 8x a
+        # step, and by the shortfall at least. Each step is a whole search on a
+        # cluster.
+        grown = window * want // max(len(ranked), 1) + COLLAPSE_SLACK
+        window = max(window + want - len(ranked) + COLLAPSE_SLACK, min(grown, 8 * window))
 
 
 def _to_stopword(c: Correction) -> bool:
