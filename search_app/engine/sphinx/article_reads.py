@@ -22,6 +22,7 @@ from .rows import article_key, article_match
 
 MAX_ARTICLE_ROWS = 100_000  # paragraphs of one article (article page)
 FINGERPRINT_BATCH = 200  # articles whose fingerprints one statement reads
+FINGERPRINT_ARTICLES = 20_000  # articles whose fingerprints a reader keeps (copies)
 
 
 class ArticleReads:
