@@ -29,12 +29,12 @@ ARTICLES = [
 ]
 
 
-def _ingest(root: Path, setting: str) -> Path:
+def _ingest(root: Path, setting: str, articles: list[dict[str, str]] = ARTICLES) -> Path:
     jsonl = root / "articles.jsonl"
-    jsonl.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    jsonl.write_text("".join(json.dumps(a) + "\n" for a in articles))
     index = root / "index"
     report = ingest([str(jsonl)], index, IngestOptions(engine=setting, workers=1))
-    assert report.ok and report.new == 3, report.as_dict()
+    assert report.ok and report.new == len(articles), report.as_dict()
     return index
 
 
@@ -47,28 +47,40 @@ def _cluster(root: Path, shards: int) -> Cluster:
     return init_cluster(root, shards, 1, base_port=free_port_block(NODES * PORTS_PER_NODE))
 
 
-@pytest.mark.parametrize("engine", ["whoosh", "sphinx"])
-def test_the_shorter_paragraph_with_the_word_ranks_first_on_both_engines(
-    tmp_path: Path, engine: str
-) -> None:
-    # One shard: searchd's IDF is per shard, and this compares lengths alone.
+def _ranked(tmp_path: Path, engine: str, articles: list[dict[str, str]], q: str):  # type: ignore[no-untyped-def]
+    """``q`` searched over ``articles`` on one engine. One shard: searchd's IDF is per
+    shard, and these tests compare what a score does with lengths and counts alone."""
     single = _cluster(tmp_path / "cluster", 1)
     process.start(single)
     try:
         setting = sphinx_setting(single) if engine == "sphinx" else "whoosh"
-        resp = _search(_ingest(tmp_path, setting), setting, "glacier")
+        resp = _search(_ingest(tmp_path, setting, articles), setting, q)
     finally:
         process.stop(single)
     assert resp.status_code == 200
-    assert [r["id"] for r in resp.get_json()["results"]] == ["short", "long"]
+    return resp.get_json()["results"]
 
 
-def test_a_cluster_made_before_field_lengths_says_how_to_remake_it(tmp_path: Path) -> None:
-    old = _cluster(tmp_path / "cluster", 2)
+@pytest.mark.parametrize("engine", ["whoosh", "sphinx"])
+def test_the_shorter_paragraph_with_the_word_ranks_first_on_both_engines(
+    tmp_path: Path, engine: str
+) -> None:
+    results = _ranked(tmp_path, engine, ARTICLES, "glacier")
+    assert [r["id"] for r in results] == ["short", "long"]
+
+
+def _old_cluster(root: Path, line: str) -> Cluster:
+    """A 2-shard cluster whose configs lack ``line``: made by an older version."""
+    old = _cluster(root, 2)
     for shard in old.shards:
         for node in shard.mirrors:
             conf = old.config_path(node)
-            conf.write_text(conf.read_text().replace("    index_field_lengths = 1\n", ""))
+            conf.write_text(conf.read_text().replace(f"    {line}\n", ""))
+    return old
+
+
+def test_a_cluster_made_before_field_lengths_says_how_to_remake_it(tmp_path: Path) -> None:
+    old = _old_cluster(tmp_path / "cluster", "index_field_lengths = 1")
     process.start(old)
     try:
         setting = sphinx_setting(old)
@@ -115,31 +127,14 @@ def test_an_article_holding_the_word_throughout_outranks_one_better_paragraph(
     # The article score (engine/article_score.py; on the cluster
     # engine/sphinx/articles.py): ranked by best paragraph alone, "once" would
     # come first, as it did on the cluster before.
-    single = _cluster(tmp_path / "cluster", 1)
-    process.start(single)
-    try:
-        setting = sphinx_setting(single) if engine == "sphinx" else "whoosh"
-        jsonl = tmp_path / "spread.jsonl"
-        jsonl.write_text("".join(json.dumps(a) + "\n" for a in SPREAD))
-        index = tmp_path / "index"
-        report = ingest([str(jsonl)], index, IngestOptions(engine=setting, workers=1))
-        assert report.ok and report.new == 4, report.as_dict()
-        resp = _search(index, setting, "glacier")
-    finally:
-        process.stop(single)
-    assert resp.status_code == 200
-    results = resp.get_json()["results"]
+    results = _ranked(tmp_path, engine, SPREAD, "glacier")
     assert [(r["id"], r["matching_paragraphs"]) for r in results] == [("spread", 4), ("once", 1)]
 
 
 def test_writing_to_a_cluster_made_before_article_lengths_says_how_to_remake_it(
     tmp_path: Path,
 ) -> None:
-    old = _cluster(tmp_path / "cluster", 2)
-    for shard in old.shards:
-        for node in shard.mirrors:
-            conf = old.config_path(node)
-            conf.write_text(conf.read_text().replace("    rt_attr_uint = article_len\n", ""))
+    old = _old_cluster(tmp_path / "cluster", "rt_attr_uint = article_len")
     process.start(old)
     try:
         with pytest.raises(OldCluster, match=r"`search-app cluster init` again and `search-app"):

@@ -41,7 +41,6 @@ from ...cache import BoundedCache
 from ..article_score import ArticleStats, article_bm25, combine, soft_max
 from .client import Result
 from .compile import sphinx_word
-from .errors import OldCluster, QueryFailed
 from .match import escape
 from .reader import AGENT_RETRIES
 
@@ -114,15 +113,13 @@ class ArticleScorer:
     def stats(self) -> tuple[int, float]:
         """(articles, mean article length in words), once per reader."""
         if self._stats is None:
-            try:
-                result = self._run(
-                    f"SELECT COUNT(*) AS c, SUM(article_len) AS s FROM {self._index} "
-                    f"WHERE position = 0 OPTION ranker=none, retry_count={AGENT_RETRIES}",
-                    [],
-                    False,
-                )
-            except QueryFailed as exc:  # a cluster made before article_len
-                raise OldCluster(exc.node, exc.message, "article_len") from exc
+            # On a cluster made before article_len: OldCluster (SphinxReader._run).
+            result = self._run(
+                f"SELECT COUNT(*) AS c, SUM(article_len) AS s FROM {self._index} "
+                f"WHERE position = 0 OPTION ranker=none, retry_count={AGENT_RETRIES}",
+                [],
+                False,
+            )
             count, total = (int(x or 0) for x in result.rows[0]) if result.rows else (0, 0)
             self._stats = (max(count, 1), max(total / count, 1.0) if count else 1.0)
         return self._stats

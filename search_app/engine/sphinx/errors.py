@@ -49,6 +49,10 @@ class QueryFailed(SphinxError):
         self.message = message
 
 
+# What the newest index layout added, for the message of a cluster made before it.
+LAYOUT = "index_field_lengths, article_len and article_words"
+
+
 class OldCluster(SphinxError):
     """The cluster's index lacks what this version writes or reads: an older version made it.
 
@@ -63,9 +67,14 @@ class OldCluster(SphinxError):
         )
 
 
-def is_old_cluster(exc: QueryFailed) -> bool:
-    """Whether searchd refused a statement for a column or field its index lacks."""
-    return "unknown column" in exc.message or "no field" in exc.message
+def old_cluster(exc: QueryFailed) -> OldCluster | None:
+    """An OldCluster when searchd refused a statement for a column or field its index
+    lacks (the index is older than this version's layout), else None."""
+    # index_field_lengths missing: title_len names the field, not a number.
+    signs = ("unknown column", "no field", "numeric operation applied to non-numeric")
+    if any(sign in exc.message for sign in signs):
+        return OldCluster(exc.node, exc.message, LAYOUT)
+    return None
 
 
 class WriteIncomplete(SphinxError):

@@ -49,7 +49,7 @@ from .articles import RERANKED, ArticleScorer, Row
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
 from .engine import ClusterIndex, read_generation
-from .errors import IncompleteResults, OldCluster, QueryFailed, ShardUnavailable, is_old_cluster
+from .errors import IncompleteResults, QueryFailed, ShardUnavailable, old_cluster
 from .facets import MONTHS, Facets, collect_facets
 from .lexicon import Lexicon
 from .ranking import WEIGHT_SCALE, mean_length_sql, ranked_options
@@ -139,8 +139,9 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         try:
             result = base._ask(sql, args or [], meta)
         except QueryFailed as exc:
-            if is_old_cluster(exc):
-                raise OldCluster(exc.node, exc.message, "article_words") from exc
+            old = old_cluster(exc)
+            if old is not None:
+                raise old from exc
             raise
         for attempt in range(WARNING_RETRIES + 1):
             failures = base._failures(result)
@@ -162,11 +163,8 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
     def _mean_length(self) -> float:
         """Mean paragraph length in words (headline + text), once per reader (generation)."""
         if self._mean is None:
-            sql = mean_length_sql(self.cluster.index) + self._options(1000, False)
-            try:
-                result = self._run(sql)
-            except QueryFailed as exc:  # a cluster made before index_field_lengths
-                raise OldCluster(exc.node, exc.message, "index_field_lengths") from exc
+            # On a cluster made before index_field_lengths: OldCluster (see _run).
+            result = self._run(mean_length_sql(self.cluster.index) + self._options(1000, False))
             mean = float(result.rows[0][0]) if result.rows and result.rows[0][0] else 0.0
             self._mean = max(mean, 1.0)
         return self._mean

@@ -20,7 +20,7 @@ from typing import Any
 from ...cluster.model import Cluster, Node
 from ...models import StoredArticle
 from .client import Connection, Pool
-from .errors import NodeUnavailable, OldCluster, QueryFailed, WriteIncomplete, is_old_cluster
+from .errors import NodeUnavailable, QueryFailed, WriteIncomplete, old_cluster
 from .rows import COLUMNS, article_key, article_match, article_rows, shard_for
 
 log = logging.getLogger(__name__)
@@ -142,8 +142,9 @@ class ClusterWriter:
             try:
                 job.result()
             except QueryFailed as exc:
-                if is_old_cluster(exc):  # no retry can help
-                    raise OldCluster(exc.node, exc.message, "article_len") from exc
+                old = old_cluster(exc)
+                if old is not None:  # no retry can help
+                    raise old from exc
                 failed[s].append((mirror.name, str(exc)))
             except NodeUnavailable as exc:
                 failed[s].append((mirror.name, str(exc)))
