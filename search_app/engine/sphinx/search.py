@@ -121,8 +121,10 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
     def generation(self) -> int:
         return self._generation
 
-    def warm(self) -> None:
+    def warm(self) -> None:  # the generation's statistics: row scans, ~50 ms at 1M
         self.doc_count()
+        self._mean_length()
+        self._scorer.stats()
 
     def close(self) -> None:
         """The pool belongs to the index and outlives readers."""
