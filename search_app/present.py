@@ -192,6 +192,7 @@ def collapse(reader: EngineReader, groups: Sequence[ArticleGroup]) -> list[Colla
     those are confirmed on the whole articles (every paragraph's
     fingerprint), so a copy that adds a paragraph of its own stays a result.
     """
+    reader.read_fingerprints(_copy_candidates(groups))
     kept: list[Collapsed] = []
     owner: dict[str, int] = {}  # best paragraph's fingerprint -> index in kept
     prints: dict[str, frozenset[str]] = {}
@@ -205,6 +206,20 @@ def collapse(reader: EngineReader, groups: Sequence[ArticleGroup]) -> list[Colla
             owner.setdefault(best, len(kept))
         kept.append(Collapsed(group))
     return kept
+
+
+def _copy_candidates(groups: Sequence[ArticleGroup]) -> list[str]:
+    """The articles collapse may compare: each whose best paragraph is an earlier
+    group's best, and that group's article."""
+    first: dict[str, str] = {}
+    out: list[str] = []
+    for group in groups:
+        best = group.paragraphs[0].fingerprint if group.paragraphs else ""
+        if best in first:
+            out += [first[best], group.article_id]
+        elif best:
+            first[best] = group.article_id
+    return out
 
 
 def _carried(

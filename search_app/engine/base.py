@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +139,14 @@ class EngineReader(ABC):
 
     @abstractmethod
     def article(self, article_id: str) -> StoredArticle | None: ...
+
+    def read_fingerprints(self, article_ids: Sequence[str]) -> None:
+        """Read ahead the fingerprints ``fingerprints`` will be asked for while folding copies.
+
+        Nothing by default; an engine whose reads are round trips (the cluster's)
+        reads them in a few statements instead of one an article.
+        """
+        return None
 
     def fingerprints(self, group: ArticleGroup) -> frozenset[str]:
         """The fingerprints of every paragraph of a found article (duplicate collapse).

@@ -10,6 +10,7 @@ A mixin of SphinxReader (search.py), which supplies the statements.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ...models import StoredArticle
@@ -41,7 +42,7 @@ class ArticleReads:
             f"SELECT position, body, fingerprint, record, meta FROM {self.cluster.index} "
             f"WHERE MATCH(%s) AND article_key = {article_key(article_id)} ORDER BY position ASC "
             f"LIMIT 0, {MAX_ARTICLE_ROWS}" + self._options(MAX_ARTICLE_ROWS, False),
-            [article_match([article_id])],
+            [article_match([article_key(article_id)])],
         )
         if not rows.rows or not str(rows.rows[0][3]):
             return None
@@ -63,13 +64,14 @@ class ArticleReads:
         key = article_key(group.article_id)
         found = self._fingerprints.get(key)
         if found is None:
-            self.read_fingerprints([key])
+            self.read_fingerprints([group.article_id])
             found = self._fingerprints.get(key) or frozenset()
         return found  # type: ignore[no-any-return]
 
-    def read_fingerprints(self, keys: list[int]) -> None:
-        """Read the fingerprints of these articles into the cache, FINGERPRINT_BATCH
-        articles a statement (the likely copies of a page are known before folding)."""
+    def read_fingerprints(self, article_ids: Sequence[str]) -> None:
+        """Read these articles' fingerprints into the cache, FINGERPRINT_BATCH articles a
+        statement, not one statement an article."""
+        keys = (article_key(a) for a in article_ids)
         todo = [k for k in dict.fromkeys(keys) if self._fingerprints.get(k) is None]
         for i in range(0, len(todo), FINGERPRINT_BATCH):
             part = todo[i : i + FINGERPRINT_BATCH]
@@ -93,7 +95,7 @@ class ArticleReads:
         except Unsatisfiable:
             return ()
         sel, where, args = self._where(
-            f"({compiled.match}) ({article_match([article_id])})",
+            f"({compiled.match}) ({article_match([article_key(article_id)])})",
             frozenset(),
             tuple(dates) + compiled.dates,
             f"article_key = {article_key(article_id)}",
@@ -105,19 +107,3 @@ class ArticleReads:
             args,
         )
         return tuple(int(r[0]) for r in rows.rows)
-
-
-def likely_copies(groups: list[ArticleGroup]) -> list[int]:
-    """Keys of the articles present.collapse will compare: each whose best paragraph is
-    a better-ranked article's best, and that article."""
-    owner: dict[str, str] = {}
-    wanted: list[str] = []
-    for g in groups:
-        best = g.paragraphs[0].fingerprint if g.paragraphs else ""
-        if not best:
-            continue
-        if best in owner:
-            wanted += [owner[best], g.article_id]
-        else:
-            owner[best] = g.article_id
-    return [article_key(a) for a in wanted]

@@ -95,7 +95,9 @@ class ArticleScorer:
         articles, mean = self.stats()
         keys = sorted(passage)
         terms = sorted(matchable)
-        df_jobs = {t: self._executor.submit(self._article_df, t) for t in terms}
+        df_jobs = {
+            t: self._executor.submit(self._article_df, t) for t in terms if self._df.get(t) is None
+        }
         tf_jobs = {t: self._executor.submit(self._frequencies, t, keys) for t in terms}
         lengths: dict[int, float] = {}
         freqs: list[dict[int, float]] = []
@@ -104,7 +106,7 @@ class ArticleScorer:
             tf, length = tf_jobs[t].result()
             lengths.update(length)
             freqs.append(tf)
-            dfs.append(df_jobs[t].result())
+            dfs.append(df_jobs[t].result() if t in df_jobs else self._article_df(t))
         scored = [k for k in keys if k in lengths]
         stats = ArticleStats(lengths, mean, articles)  # type: ignore[arg-type]
         whole = article_bm25(freqs, stats, scored, weights=[matchable[t] for t in terms], df=dfs)

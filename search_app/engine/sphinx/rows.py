@@ -70,14 +70,14 @@ def fingerprint_word(fingerprint: str) -> str:
     return "fp" + fingerprint if fingerprint else ""
 
 
-def article_word(article_id: str) -> str:
-    """The article's key as one indexed word: finds its rows through the index."""
-    return f"a{article_key(article_id)}"
+def article_word(key: int) -> str:
+    """An article's key as one indexed word: finds its rows through the index."""
+    return f"a{key}"
 
 
-def article_match(article_ids: list[str] | list[int]) -> str:
-    """MATCH() text for the rows of these articles (ids, or keys as ints)."""
-    words = [f"a{a}" if isinstance(a, int) else article_word(a) for a in article_ids]
+def article_match(keys: list[int]) -> str:
+    """MATCH() text for the rows of these articles (by article_key)."""
+    words = [article_word(k) for k in keys]
     return "@article_words " + (words[0] if len(words) == 1 else "(" + " | ".join(words) + ")")
 
 
@@ -154,7 +154,7 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
             record if position == 0 else "",
             fingerprint_word(prints[position]) if position < len(prints) else "",
             length,
-            article_word(stored.id),
+            article_word(key),
         )
         for position, text in enumerate(art.paragraphs)
     ]

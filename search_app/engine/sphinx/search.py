@@ -44,7 +44,7 @@ from ...query.rewrite import DateLimits, term_weights
 from ...query.tree import And, Node, Phrase
 from ..article_score import ARTICLE_WEIGHT
 from ..base import ArticleGroup, EngineReader, Hits, ParagraphMatch, SearchSpec
-from .article_reads import FINGERPRINT_ARTICLES, ArticleReads, likely_copies
+from .article_reads import FINGERPRINT_ARTICLES, ArticleReads
 from .articles import RERANKED, ArticleScorer, Row
 from .client import Result
 from .compile import Compiled, Unsatisfiable, compile_query
@@ -336,14 +336,14 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
             args,
             meta=True,
         )
-        if result.total_found >= WINDOW:
-            return self._distinct_total(sel, where, args)
-        return result.total_found
+        return self._exact_total(result.total_found, WINDOW, sel, where, args)
 
-    def _distinct_total(self, sel: str, where: str, args: list[Any]) -> int:
-        """Articles matching, counted exactly: a grouped total_found overcounts once an
+    def _exact_total(self, found: int, window: int, sel: str, where: str, args: list[Any]) -> int:
+        """A grouped statement's article count, exact: its total_found overcounts once an
         agent drops groups from its window (2.2.11, Reuters x10: 419,302 articles for
-        "said" where there are 153,350), so past the window this is asked instead."""
+        "said" where there are 153,350), so past the window COUNT(DISTINCT) is asked."""
+        if found < window:
+            return found
         result = self._run(
             f"SELECT COUNT(DISTINCT article_key) AS c{sel} FROM {self.cluster.index}{where}"
             + self._options(1000, False),
@@ -399,9 +399,7 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
             args,
             meta=True,
         )
-        total = result.total_found
-        if total >= window:  # an agent may have held more groups than it could count
-            total = self._distinct_total(sel, where, args)
+        total = self._exact_total(result.total_found, window, sel, where, args)
         out = _Pass(compiled, compiled.match, total=total)
         scale = WEIGHT_SCALE if compiled.match else 1
         for key, aid, w, published, n, meta, oldest, *_dates_ok in result.rows:
@@ -448,7 +446,6 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
                     fields={k: v for k, v in data.items() if k != "key"},
                 )
             )
-        self.read_fingerprints(likely_copies(groups))
         return tuple(groups)
 
     def _best_paragraphs(
