@@ -11,6 +11,7 @@ import pytest
 from search_app import cli
 from search_app.cluster import process
 from search_app.cluster.model import Cluster
+from search_app.engine.sphinx import writer as writer_module
 from search_app.engine.sphinx.errors import WriteIncomplete
 from search_app.engine.sphinx.rows import shard_for
 from search_app.engine.sphinx.writer import ClusterWriter
@@ -42,6 +43,42 @@ def test_an_article_goes_to_one_shard_and_both_its_mirrors(cluster: Cluster) -> 
         assert rows_on(mirror) == expected
     for mirror in cluster.shards[1 - home].mirrors:
         assert rows_on(mirror) == []
+
+
+def test_every_character_is_quoted_and_read_back(cluster: Cluster) -> None:
+    # Rows are quoted by our own sql_literal, not PyMySQL: quotes, backslashes
+    # (one ending the text too), line breaks and non-ASCII read back as sent;
+    # NUL and SUB, which SphinxQL can't take, become spaces.
+    aid = "art-q"
+    text = 'It\'s "quoted" \\n not a newline,\nbut this is;\r\ttab, é, 東京, 🙂 \x00 \x1a end\\'
+    with ClusterWriter(cluster) as writer:
+        writer.put_article(make_article(aid, [text, "Second."]))
+        writer.commit()
+    for mirror in cluster.shards[shard_for(aid, 2)].mirrors:
+        assert rows_on(mirror) == [
+            (aid, 0, text.replace("\x00", " ").replace("\x1a", " ")),
+            (aid, 1, "Second."),
+        ]
+
+
+def test_a_batch_past_one_transaction_writes_every_article_once(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A big batch is split into transactions of whole articles (TXN_ROWS): each
+    # article's rows land together, none twice, and a re-put replaces them.
+    monkeypatch.setattr(writer_module, "TXN_ROWS", 3)
+    by_shard = _ids_by_shard(cluster, 30)
+    for _ in range(2):
+        with ClusterWriter(cluster) as writer:
+            for ids in by_shard.values():
+                for aid in ids:
+                    writer.put_article(make_article(aid, [f"{aid} one", f"{aid} two"]))
+            report = writer.commit()
+        assert report.put == 30 and report.rows == 60
+    for number, ids in by_shard.items():
+        for mirror in cluster.shards[number].mirrors:
+            expected = sorted((a, p, f"{a} {w}") for a in ids for p, w in enumerate(["one", "two"]))
+            assert sorted(rows_on(mirror)) == expected
 
 
 def test_the_hash_spreads_articles_over_both_shards(cluster: Cluster) -> None:

@@ -18,8 +18,8 @@ from ...cluster.model import Cluster, Node
 from ...models import StoredArticle
 from .client import Connection, Pool
 from .errors import NodeUnavailable, QueryFailed
-from .rows import article_key, article_rows, shard_for
-from .writer import write_mirror
+from .rows import article_key, article_values, shard_for
+from .writer import prepare, write_mirror
 
 log = logging.getLogger(__name__)
 
@@ -88,17 +88,19 @@ def _repair_mirror(
     # right (and may be down). Batches bound the transaction's memory.
     for i in range(0, len(stale), REPAIR_BATCH):
         part = stale[i : i + REPAIR_BATCH]
-        rows: list[tuple[object, ...]] = []
+        rows: list[tuple[int, str]] = []
         written = []
         for aid in part:
             stored = load(aid)
             if stored is None:  # the store can't produce it any more: not searchable either
                 extra.append(aid)
                 continue
-            rows.extend(article_rows(stored))
+            rows.extend(article_values(stored))
             written.append(aid)
         try:
-            write_mirror(conn, cluster.index, [article_key(a) for a in written], rows)
+            write_mirror(
+                conn, cluster.index, prepare(cluster.index, [article_key(a) for a in written], rows)
+            )
         except (NodeUnavailable, QueryFailed) as exc:
             report.error = str(exc)
             return report
@@ -106,7 +108,8 @@ def _repair_mirror(
     for i in range(0, len(extra), REPAIR_BATCH):
         part = extra[i : i + REPAIR_BATCH]
         try:
-            write_mirror(conn, cluster.index, [article_key(a) for a in part], [])
+            keys = [article_key(a) for a in part]
+            write_mirror(conn, cluster.index, prepare(cluster.index, keys, []))
         except (NodeUnavailable, QueryFailed) as exc:
             report.error = str(exc)
             return report

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 from ...analysis import word_count
 from ...headline import title_is_derived
@@ -90,12 +89,30 @@ def shard_for(article_id: str, shards: int) -> int:
     return article_key(article_id) % shards
 
 
-# NUL and SUB: PyMySQL escapes them as \\0 and \\Z, which SphinxQL reads as "0" and "Z".
-_UNSENDABLE = str.maketrans({"\x00": " ", "\x1a": " "})
+# SphinxQL string literals, quoted as PyMySQL quotes them but for NUL and SUB:
+# PyMySQL escapes those as \\0 and \\Z, which SphinxQL reads as "0" and "Z", so
+# they become spaces. One translate a value, done here and not by PyMySQL, so a
+# row is quoted once for every mirror of its shard (ingest CPU, bench/RESULTS.md).
+_QUOTE = [chr(c) for c in range(128)]  # a list, as PyMySQL's: translate is 4x a dict's speed
+for _char, _escaped in {
+    "\x00": " ",
+    "\x1a": " ",
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "'": "\\'",
+    '"': '\\"',
+}.items():
+    _QUOTE[ord(_char)] = _escaped
 
 
-def _sendable(text: str) -> str:
-    return text.translate(_UNSENDABLE)
+def sql_literal(value: str | int) -> str:
+    """A value as SphinxQL reads it in VALUES (...): ints bare, strings quoted."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.translate(_QUOTE) + "'"
+    raise TypeError(f"no SphinxQL literal for {type(value).__name__}")
 
 
 def epoch(dt: datetime) -> int:
@@ -104,8 +121,13 @@ def epoch(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
-def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
-    """One row per paragraph, in COLUMNS order."""
+def article_values(stored: StoredArticle) -> list[tuple[int, str]]:
+    """(row id, VALUES tuple in COLUMNS order) for each paragraph.
+
+    Quoting is most of the client's ingest CPU, so the columns an article's
+    rows share are quoted once for all of them, and the tuple once for every
+    mirror (bench/RESULTS.md, cluster ingest).
+    """
     art = stored.article
     title = "" if title_is_derived(art) else art.title
     published = art.published
@@ -115,7 +137,6 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
     year = published.year if published else 0
     yearmonth = year * 100 + published.month if published else 0
     key = article_key(stored.id)
-    skey = source_key(art.source)
     # What a result shows of its article, on every row (the group's best row
     # carries it); the whole record (removed blocks, provenance) on row 0 only.
     meta = json.dumps(
@@ -128,33 +149,30 @@ def article_rows(stored: StoredArticle) -> list[tuple[Any, ...]]:
         },
         ensure_ascii=False,
     )
-    record = _sendable(article_doc(stored)["data"])
-    prints = stored.fingerprints
     # The article's length as Whoosh's article score counts it (its headline once).
     length = word_count(title) + sum(word_count(p) for p in art.paragraphs)
-    return [
-        (
-            row_id(stored.id, position),
-            _sendable(title),
-            _sendable(text),
-            stored.id,
-            key,
-            position,
-            art.source or "",
-            skey,
-            when,
-            year,
-            yearmonth,
-            stored.provenance.content_hash,
-            _sendable(text),
-            art.source or "",
-            prints[position] if position < len(prints) else "",
-            fingerprint_key(prints[position]) if position < len(prints) else 0,
-            _sendable(meta),
-            record if position == 0 else "",
-            fingerprint_word(prints[position]) if position < len(prints) else "",
-            length,
-            article_word(key),
+    q = sql_literal
+    source = q(art.source or "")
+    # title; then article_id .. content_hash around the paragraph's position.
+    head = q(title)
+    article = f"{q(stored.id)}, {key}"
+    dated = f"{source}, {source_key(art.source)}, {when}, {year}, {yearmonth}"
+    content_hash = q(stored.provenance.content_hash)
+    shared = q(meta)
+    tail = f"{length}, {q(article_word(key))}"
+    records = (q(article_doc(stored)["data"]), "''")
+    prints = stored.fingerprints
+    out = []
+    for position, text in enumerate(art.paragraphs):
+        rid = row_id(stored.id, position)
+        body = q(text)
+        fp = prints[position] if position < len(prints) else ""
+        out.append(
+            (
+                rid,
+                f"({rid}, {head}, {body}, {article}, {position}, {dated}, {content_hash}, "
+                f"{body}, {source}, {q(fp)}, {fingerprint_key(fp)}, {shared}, "
+                f"{records[position > 0]}, {q(fingerprint_word(fp))}, {tail})",
+            )
         )
-        for position, text in enumerate(art.paragraphs)
-    ]
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,9 +28,9 @@ def article_doc(stored: StoredArticle) -> dict[str, Any]:
         "author": art.author,
         "low_confidence": art.low_confidence,
         "published": art.published.isoformat() if art.published else None,
-        "removed": [asdict(r) for r in art.removed],
+        "removed": [_fields(r) for r in art.removed],
         "provenance": {
-            **asdict(stored.provenance),
+            **_fields(stored.provenance),
             "fetched_at": stored.provenance.fetched_at.isoformat(),
         },
         "paragraphs": len(art.paragraphs),
@@ -47,6 +47,12 @@ def article_doc(stored: StoredArticle) -> dict[str, Any]:
     if art.published:
         doc["date"] = _naive_utc(art.published)
     return doc
+
+
+def _fields(obj: Removed | Provenance) -> dict[str, Any]:
+    """A flat dataclass as a dict: asdict() deep-copies every value, a third of
+    the cluster client's ingest CPU for records whose fields are all plain."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 def _source_key(article: Article) -> str:
