@@ -54,7 +54,7 @@ from .facets import MONTHS, Facets, collect_facets
 from .lexicon import Lexicon
 from .ranking import WEIGHT_SCALE, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
-from .rows import epoch, fingerprint_word, source_key
+from .rows import article_match, epoch, fingerprint_word, source_key
 
 log = logging.getLogger(__name__)
 
@@ -482,7 +482,9 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         except Unsatisfiable:
             return {}
         extra = f"article_key IN ({','.join(map(str, keys))})"
-        sel, where, args = self._where_for(spec, compiled.match, compiled, extra)
+        # Through the articles' own words: the filter alone reads every match (16 -> 5 ms at 1M).
+        own = f"({compiled.match}) {article_match(keys)}" if compiled.match else article_match(keys)
+        sel, where, args = self._where_for(spec, own, compiled, extra)
         rows = self._run(
             f"SELECT article_key, COUNT(*) AS n{sel} FROM {self.cluster.index}{where} "
             f"GROUP BY article_key LIMIT 0, {len(keys)}" + self._options(1000, False),
