@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from . import cleaning
+from .cleaning.dates import stated_date
 from .headline import drop_repeated_headline, first_line
 from .models import Article, Provenance, RawDocument, StoredArticle
 from .records import check_article
@@ -40,16 +40,6 @@ def identity_key(raw: RawDocument, article: Article) -> tuple[str, bool]:
     return raw.location, False
 
 
-def _parse_date(value: object) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def _source_name(raw: RawDocument, article: Article) -> str | None:
     if isinstance(raw.meta.get("source"), str) and raw.meta["source"].strip():
         return raw.meta["source"].strip()
@@ -67,7 +57,7 @@ def apply_meta(raw: RawDocument, article: Article) -> Article:
     """Fields a structured source states outright win over what cleaning guessed."""
     meta = raw.meta
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
-    published = _parse_date(meta.get("date")) or article.published
+    published = stated_date(meta.get("date")) or article.published
     url = meta.get("url") if isinstance(meta.get("url"), str) else None
     author = meta.get("author") if isinstance(meta.get("author"), str) else None
     return replace(

@@ -189,6 +189,41 @@ def parse_date(value: str | None) -> datetime | None:
     return None
 
 
+# A number stated as a date is a Unix time, in milliseconds from this size on
+# (1973 in milliseconds; in seconds it would be the year 5138), or a year.
+_MILLISECONDS_FROM = 100_000_000_000
+_EPOCH_DIGITS = re.compile(r"-?\d{9,13}")
+
+
+def stated_date(value: object) -> datetime | None:
+    """A date a structured source states (a JSON Lines record's "date").
+
+    Exports from scrapers and feeds state dates in every form: ISO 8601, RFC
+    2822 ("Tue, 05 Mar 2019 10:00:00 GMT"), prose, a Unix time in seconds or
+    milliseconds, a bare year. Each is read here rather than only ISO, so a
+    record's own date is not silently replaced by none.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{4}", text):
+            value = int(text)
+        elif _EPOCH_DIGITS.fullmatch(text):
+            value = int(text)
+        else:
+            return parse_date(text)
+    if not isinstance(value, int | float) or value != value:  # NaN
+        return None
+    if 1000 <= value <= 9999 and value == int(value):
+        return datetime(int(value), 1, 1, tzinfo=UTC)
+    seconds = value / 1000 if abs(value) >= _MILLISECONDS_FROM else value
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def dateline(lines: list[str]) -> tuple[datetime | None, int]:
     """The date in the leading date/time lines of a story, and how many lines it used.
 

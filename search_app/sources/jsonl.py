@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from ..cleaning.dates import stated_date
 from ..models import RawDocument
 from .base import SourceFailure, SourceOptions
 
@@ -59,6 +61,9 @@ def _lines(fh: IO[bytes], limit: int, location: str) -> Iterator[tuple[int, byte
             yield line_no + 1, None, f"unreadable ({exc})"
             return
         yield line_no, line, ""
+
+
+log = logging.getLogger(__name__)
 
 
 def _record_id(rec: dict[str, Any]) -> str:
@@ -120,6 +125,17 @@ def _record(
     key = raw_id if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
     url = rec.get("url") if isinstance(rec.get("url"), str) else None
     meta = {k: rec[k] for k in META_FIELDS if isinstance(rec.get(k), str | int | float)}
+    stated = rec.get("date")
+    if stated not in (None, "") and stated_date(stated) is None:
+        # The record is still worth indexing; its date is the one thing lost, so say so.
+        log.warning(
+            "%s: line %d%s: the date %.80r is not one we read (ISO 8601, RFC 2822, "
+            "'5 March 2019', a Unix time or a year); the record is indexed without it",
+            where,
+            line_no,
+            rid,
+            stated,
+        )
     return RawDocument(
         content=content,
         location=where,

@@ -9,13 +9,16 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from search_app import cli, create_app
+from search_app.config import Settings
 from search_app.pipeline import IngestOptions, ingest
+from search_app.service import SearchService
 from search_app.sources import SourceOptions, read_sources
 from search_app.sources.base import SourceFailure
 from search_app.sources.jsonl import read_jsonl
@@ -69,6 +72,38 @@ def test_cli_reports_a_bad_date_and_indexes_the_rest(tmp_path: Path, capsys):
     assert status == 1
     assert "Traceback" not in out.err + out.out
     assert "1 new" in out.out and "1 failed" in out.out and "out of range" in out.out
+
+
+def test_stated_dates_are_read_in_common_forms_and_an_unreadable_one_is_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    # Scraper and feed exports state dates as RFC 2822, prose, Unix times and
+    # years, not only ISO 8601; a date none of these is warned about by line
+    # and id, and its record is still indexed (undated).
+    src = tmp_path / "forms.jsonl"
+    forms = ["Tue, 05 Mar 2019 10:00:00 GMT", 1551780000000, "5 March 2019", 2019, "2019-13-45"]
+    src.write_text("".join(good(n, date=d) + "\n" for n, d in enumerate(forms)))
+    with caplog.at_level(logging.WARNING, logger="search_app.sources.jsonl"):
+        report = ingest([str(src)], tmp_path / "index", IngestOptions())
+    assert report.new == 5 and not report.failed, report.as_dict()
+    service = SearchService(tmp_path / "index", Settings(index=tmp_path / "index", cache_size=0))
+    dates = []
+    for n in range(len(forms)):
+        view = service.article(f"ok-{n}")
+        assert view is not None
+        published = view.stored.article.published
+        dates.append(published.isoformat() if published else None)
+    service.close()
+    assert dates == [
+        "2019-03-05T10:00:00+00:00",
+        "2019-03-05T10:00:00+00:00",
+        "2019-03-05T00:00:00+00:00",
+        "2019-01-01T00:00:00+00:00",
+        None,
+    ]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "line 5 (id 'ok-4')" in warnings[0] and "'2019-13-45' is not one we read" in warnings[0]
 
 
 def test_hostile_json_lines_fail_each_record_alone(tmp_path: Path):
