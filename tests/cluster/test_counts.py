@@ -52,3 +52,39 @@ def test_a_word_in_more_articles_than_the_window_is_counted_exactly(tmp_path: Pa
     body = resp.get_json()
     assert (body["total_articles"], body["total_paragraphs"]) == (ARTICLES, 2 * ARTICLES)
     assert len(body["results"]) == 10
+
+
+@pytest.mark.parametrize("months_read", [2400, 2])
+def test_paragraph_counts_come_with_the_timeline_and_stay_exact_past_its_window(
+    cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, months_read: int
+) -> None:
+    # The all-words paragraphs are the timeline rows' COUNT(*) summed (no
+    # statement of their own); when the timeline reads only part of the months
+    # (2 here, 2,400 in use) they are counted apart, and stay exact either way.
+    from search_app.engine.sphinx import facets, search
+
+    monkeypatch.setattr(facets, "MONTHS", months_read)
+    monkeypatch.setattr(search, "MONTHS", months_read)
+    jsonl = tmp_path / "tides.jsonl"
+    jsonl.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"t{i}",
+                    "title": f"Note {i}",
+                    "date": f"20{10 + i % 5}-0{1 + i % 4}-15" if i % 6 else None,
+                    "text": "Tide tables.\n\nThe tide turned." if i % 3 else "Tide tables.",
+                }
+            )
+            + "\n"
+            for i in range(60)
+        )
+    )
+    setting = sphinx_setting(cluster)
+    index = tmp_path / "index"
+    assert ingest([str(jsonl)], index, IngestOptions(engine=setting, workers=1)).new == 60
+    app = create_app({"INDEX": str(index), "ENGINE": setting, "TESTING": True, "RATE_LIMIT": 0})
+    body = app.test_client().get("/api/search", query_string={"q": "tide"}).get_json()
+    assert (body["total_articles"], body["total_paragraphs"]) == (60, 60 + 40)
+    if months_read > 2:  # every month read: the timeline holds every article, undated too
+        assert sum(b["count"] for b in body["timeline"]["buckets"]) == 60

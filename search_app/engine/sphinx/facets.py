@@ -7,6 +7,7 @@ of what a row means (a blank source is "unknown", month 0 is "undated").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from .client import Result
@@ -17,24 +18,38 @@ MONTHS = 2400  # timeline buckets read: two centuries of months (a bigger window
 Facets = tuple[tuple[tuple[str, int], ...], tuple[tuple[tuple[int, int], int], ...], int, int]
 
 
-def collect_facets(jobs: list[tuple[str, Future[Result]]]) -> Facets:
-    """The facet statements' answers: sources, months, undated articles, paragraphs."""
+def collect_facets(
+    jobs: list[tuple[str, Future[Result]]], count: Callable[[], Result] | None
+) -> Facets:
+    """The facet statements' answers: sources, months, undated articles, paragraphs.
+
+    The paragraphs are the month rows' COUNT(*) summed (one statement fewer,
+    each reading every match: 27 to 52 ms at 1M), when ``count`` (the
+    all-words paragraph count) is wanted; ``count`` is run only when the
+    months reached MONTHS and so may not hold every paragraph.
+    """
     sources: dict[str, int] = {}
     months: dict[tuple[int, int], int] = {}
     undated = paragraphs = 0
+    month_rows = 0
     for what, job in jobs:
         result = job.result()
-        if what == "count":
-            paragraphs = int(result.rows[0][0]) if result.rows else 0
-        elif what == "source":
+        if what == "source":
             for name, c, *_dates_ok in result.rows:
                 key = str(name).strip() or "unknown"
                 sources[key] = sources.get(key, 0) + int(c)
         else:
-            for ym, c, *_dates_ok in result.rows:
+            month_rows = len(result.rows)
+            for ym, c, n, *_dates_ok in result.rows:
+                paragraphs += int(n)
                 if int(ym):
                     ymk = divmod(int(ym), 100)
                     months[ymk] = months.get(ymk, 0) + int(c)
                 else:
                     undated += int(c)
+    if count is None:
+        paragraphs = 0
+    elif month_rows >= MONTHS:
+        result = count()
+        paragraphs = int(result.rows[0][0]) if result.rows else 0
     return tuple(sources.items()), tuple(months.items()), undated, paragraphs

@@ -503,14 +503,12 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         jobs: list[tuple[str, Future[Result]]] = []
         index = self.cluster.index
         statements = []
-        if main.total:
+        count = None
+        if main.total:  # then ``facet`` is ``main``: its months' rows sum to the paragraphs
             sel, where, args = self._where_for(spec, main.match, main.compiled)
-            statements.append(
-                (
-                    "count",
-                    f"SELECT COUNT(*) AS n{sel} FROM {index}{where}" + self._options(1000, False),
-                    args,
-                )
+            count = (
+                f"SELECT COUNT(*) AS n{sel} FROM {index}{where}" + self._options(1000, False),
+                args,
             )
         if facet.total:
             sel, where, args = self._where_for(spec, facet.match, facet.compiled)
@@ -524,9 +522,9 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
                 ),
                 (
                     "month",
-                    f"SELECT yearmonth, COUNT(DISTINCT article_key) AS c{sel} FROM {index}{where} "
-                    f"GROUP BY yearmonth ORDER BY yearmonth ASC LIMIT 0, {MONTHS}"
-                    + self._options(MONTHS, False),
+                    f"SELECT yearmonth, COUNT(DISTINCT article_key) AS c, COUNT(*) AS n{sel} "
+                    f"FROM {index}{where} GROUP BY yearmonth ORDER BY yearmonth ASC "
+                    f"LIMIT 0, {MONTHS}" + self._options(MONTHS, False),
                     args,
                 ),
             ]
@@ -534,7 +532,8 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
             jobs.append((what, self.index.executor.submit(self._run, sql, a)))
 
         def collect() -> Facets:
-            return collect_facets(jobs)
+            # Past MONTHS months the rows don't hold every paragraph: counted apart.
+            return collect_facets(jobs, None if count is None else lambda: self._run(*count))
 
         return collect
 
