@@ -326,24 +326,13 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         if key not in self._memo:
             compiled = self._compiled(q, exact)
             sel, where, args = self._where_for(spec, compiled.match, compiled)
-            self._memo[key] = self._grouped_total(sel, where, args)
+            self._memo[key] = self._distinct_articles(sel, where, args)
         return self._memo[key]  # type: ignore[no-any-return]
 
-    def _grouped_total(self, sel: str, where: str, args: list[Any]) -> int:
-        result = self._run(
-            f"SELECT article_key{sel} FROM {self.cluster.index}{where} GROUP BY article_key "
-            f"LIMIT 0, 1" + self._options(WINDOW, False),
-            args,
-            meta=True,
-        )
-        return self._exact_total(result.total_found, WINDOW, sel, where, args)
-
-    def _exact_total(self, found: int, window: int, sel: str, where: str, args: list[Any]) -> int:
-        """A grouped statement's article count, exact: its total_found overcounts once an
-        agent drops groups from its window (2.2.11, Reuters x10: 419,302 articles for
-        "said" where there are 153,350), so past the window COUNT(DISTINCT) is asked."""
-        if found < window:
-            return found
+    def _distinct_articles(self, sel: str, where: str, args: list[Any]) -> int:
+        """How many articles a statement's matches hold, exact (each lives on one shard)
+        and in one statement (a grouped count needed this one too past its window: an
+        OR of two common words at 1M, 80 + 87 ms)."""
         result = self._run(
             f"SELECT COUNT(DISTINCT article_key) AS c{sel} FROM {self.cluster.index}{where}"
             + self._options(1000, False),
@@ -351,12 +340,18 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         )
         return int(result.rows[0][0]) if result.rows else 0
 
+    def _exact_total(self, found: int, window: int, sel: str, where: str, args: list[Any]) -> int:
+        """A grouped statement's article count, exact: its total_found overcounts once an
+        agent drops groups from its window (2.2.11, Reuters x10: 419,302 articles for
+        "said" where there are 153,350), so past the window COUNT(DISTINCT) is asked."""
+        return found if found < window else self._distinct_articles(sel, where, args)
+
     def _excluded_undated(self, spec: SearchSpec, p: _Pass) -> int:
         """Articles of ``p``'s set that a date limit left out for having no date."""
         if not spec.filters.dates or not p.match:  # a date inside an OR is a query clause
             return 0
         sel, where, args = self._where(p.match, spec.filters.sources, (), "year = 0")
-        return self._grouped_total(sel, where, args)
+        return self._distinct_articles(sel, where, args)
 
     def _pass(
         self, spec: SearchSpec, q: Node, exact: tuple[str, ...], exclude: tuple[int, ...]
