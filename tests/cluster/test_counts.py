@@ -88,3 +88,33 @@ def test_paragraph_counts_come_with_the_timeline_and_stay_exact_past_its_window(
     assert (body["total_articles"], body["total_paragraphs"]) == (60, 60 + 40)
     if months_read > 2:  # every month read: the timeline holds every article, undated too
         assert sum(b["count"] for b in body["timeline"]["buckets"]) == 60
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "sphinx"])
+def test_a_date_limit_that_leaves_nothing_says_how_many_undated_articles_it_left_out(
+    cluster, tmp_path: Path, engine: str
+) -> None:
+    # Five undated stories and one of 2011: "election" limited to 2005 finds
+    # nothing, and the answer must say the five undated ones were left out, also
+    # when the words then match only partly (no all-words article either).
+    jsonl = tmp_path / "polls.jsonl"
+    records = [
+        {"id": f"u{i}", "title": f"Poll {i}", "text": "The election was close."} for i in range(5)
+    ]
+    records.append({"id": "d1", "title": "Dated", "date": "2011-05-02", "text": "An election."})
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
+    setting = sphinx_setting(cluster) if engine == "sphinx" else "whoosh"
+    index = tmp_path / "index"
+    assert ingest([str(jsonl)], index, IngestOptions(engine=setting, workers=1)).new == 6
+    app = create_app({"INDEX": str(index), "ENGINE": setting, "TESTING": True, "RATE_LIMIT": 0})
+    client = app.test_client()
+    for query, found, partial in [
+        ({"q": "election", "from": "2005", "to": "2005"}, 0, 0),
+        ({"q": "date:2005 election"}, 0, 0),
+        ({"q": "election close", "from": "2005"}, 0, 1),
+    ]:
+        body = client.get("/api/search", query_string=query).get_json()
+        counts = (body["total_articles"], body["partial_articles"], body["excluded_undated"])
+        assert counts == (found, partial, 5), query
+    page = client.get("/search", query_string={"q": "election", "from": "2005", "to": "2005"})
+    assert "5 undated articles" in page.get_data(as_text=True)

@@ -167,8 +167,13 @@ class WhooshReader(EngineReader):
             partial_articles=len(found.partial),
             facets_partial=not found.rank and bool(found.partial),
             undated=undated,
+            # With no all-words article, every article a date limit left out for
+            # matching words undated is the answer's explanation (every BBC story is
+            # undated: "election" from 2005 found nothing and said nothing).
             excluded_undated=(
-                found.undated_excluded if found.rank else found.partial_undated_excluded
+                found.undated_excluded
+                if found.rank
+                else found.undated_excluded + found.partial_undated_excluded
             ),
         )
 
