@@ -291,7 +291,9 @@ class SearchService:
         )
         exact = parsed.prepared.exact
         searched = frozenset(parsed.tree.terms())
-        hits, ranked = _collapsed_page(reader, spec, (req.page - 1) * req.per_page, req.per_page)
+        hits, ranked, shown = _collapsed_page(
+            reader, spec, (req.page - 1) * req.per_page, req.per_page
+        )
         results = present.results(reader, ranked, present.query_marks(plan.query, exact))
         facets, timeline, unit = present.facets(hits, req)
         return ResultPage(
@@ -300,8 +302,16 @@ class SearchService:
             total_paragraphs=hits.total_paragraphs,
             page=req.page,
             per_page=req.per_page,
-            # Partial matches are pages too: they follow the all-words articles.
-            pages=max(1, math.ceil((hits.total_articles + hits.partial_articles) / req.per_page)),
+            # Partial matches are pages too: they follow the all-words articles. Copies
+            # folded into another result take no place: once the ranks read reach the
+            # end the pages are exact (the last page is never empty).
+            pages=max(
+                1,
+                math.ceil(
+                    (hits.total_articles + hits.partial_articles if shown is None else shown)
+                    / req.per_page
+                ),
+            ),
             took_ms=(time.perf_counter() - started) * 1000,
             results=results,
             facets=facets,
@@ -373,8 +383,10 @@ class SearchService:
 
 def _collapsed_page(
     reader: EngineReader, spec: SearchSpec, offset: int, limit: int
-) -> tuple[Hits, list[present.Collapsed]]:
-    """The page's results, copies folded into the better-ranked article they repeat.
+) -> tuple[Hits, list[present.Collapsed], int | None]:
+    """The page's results, copies folded into the better-ranked article they repeat,
+    and how many results there are after folding when the ranks read reached the
+    end (else None: the pages are then counted before folding, an upper bound).
 
     Copies are folded over every rank up to the page, not within the page
     alone, so a result is on the same page whatever the page size; the ranks
@@ -386,8 +398,9 @@ def _collapsed_page(
     while True:
         hits = reader.search(replace(spec, offset=0, limit=window, brief_before=offset))
         ranked = present.collapse(reader, hits.groups)
-        if len(ranked) >= want or len(hits.groups) < window or hits.timed_out:
-            return hits, ranked[offset:want]
+        ended = len(hits.groups) < window and not hits.timed_out
+        if len(ranked) >= want or ended or hits.timed_out:
+            return hits, ranked[offset:want], len(ranked) if ended else None
         # The copies folded so far predict the rest (a corpus holding each story
         # ten times needs ten ranks a result): grow in proportion, at most 8x a
         # step, and by the shortfall at least. Each step is a whole search on a

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from search_app import create_app
 from search_app.config import Settings
 from search_app.models import SearchRequest
 from search_app.pipeline import IngestOptions, ingest
@@ -111,3 +112,28 @@ def test_partial_matches_are_flagged_when_nothing_has_every_word(small: SearchSe
     assert sum(v.count for v in page.facets["source"]) == 5
     assert page.relaxed is True
     assert all(r.partial for r in page.results)
+
+
+def test_the_last_page_offered_is_never_empty_when_copies_fold(tmp_path: Path) -> None:
+    # 12 stories and 8 word-for-word copies: 20 articles match, 12 results show.
+    # Once a page's ranks reach the end, the page count is the results shown
+    # (3 pages of 5, not 4), and a page past it says so instead of "no match".
+    stories = [
+        {"id": f"{kind}{i}", "title": f"Story {i}", "text": f"Harbour story {i}, tides {i}."}
+        for kind, count in (("s", 12), ("c", 8))
+        for i in range(count)
+    ]
+    index = tmp_path / "index"
+    assert ingest([str(_jsonl(tmp_path / "s.jsonl", stories))], index, IngestOptions()).new == 20
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    try:
+        shown = [service.search(SearchRequest("harbour", page=p, per_page=5)) for p in (1, 2, 3)]
+        assert [len(s.results) for s in shown] == [5, 5, 2]
+        assert shown[2].pages == 3 and shown[2].total_articles == 20
+        assert sorted(r.id for s in shown for r in s.results) == sorted(f"s{i}" for i in range(12))
+    finally:
+        service.close()
+    app = create_app({"INDEX": str(index), "TESTING": True, "RATE_LIMIT": 0})
+    html = app.test_client().get("/search?q=harbour&per_page=5&page=4").get_data(as_text=True)
+    assert "Page 4 is past the last page of results." in html and "No articles match" not in html
+    assert "page=3" in html
