@@ -45,7 +45,9 @@ def parse(
     # The typed form of each word, for passes that work on words, not stems (fuzzy).
     typed = {stem(fold(w)): fold(w) for _, w in prep.words}
     tree = rewrite(syntax(prep.text), replace(ctx, typed=typed))
-    return Parsed(tree=tree, prepared=prep, terms=term_info(prep, tree), plan=plan(tree))
+    return Parsed(
+        tree=tree, prepared=prep, terms=term_info(prep, tree), plan=plan(tree, pasted=prep.plain)
+    )
 
 
 def term_info(prep: Prepared, q: Node) -> tuple[TermInfo, ...]:

@@ -263,9 +263,16 @@ class Plan:
     text_only: Node | None  # counts an article's own matching paragraphs
 
 
-def plan(q: Node) -> Plan:
+def plan(q: Node, pasted: bool = False) -> Plan:
+    """``pasted``: a long pasted text (pasted.is_pasted_text) is one ranked list of the
+    articles holding any of its words. Nobody pasting a paragraph means "every one of
+    these 32 words"; split in two, the article it came from was labelled a partial
+    match below a "no article matches all your words" divider."""
     main, dates = split_dates(q)
-    return Plan(shown=q, query=main, dates=dates, loose=relax(main), text_only=text_only(main))
+    loose = relax(main)
+    if pasted and loose is not None:
+        return Plan(shown=q, query=loose, dates=dates, loose=None, text_only=text_only(loose))
+    return Plan(shown=q, query=main, dates=dates, loose=loose, text_only=text_only(main))
 
 
 def split_dates(q: Node) -> tuple[Node, DateLimits]:

@@ -69,3 +69,19 @@ def test_a_query_pasted_with_list_numbering_runs(service):
     page = service.search(SearchRequest(q="1) storm surge 2) harbour", per_page=10))
     assert ids(page)[0] in {"all-three", "all-three-b"}
     assert "none" not in ids(page)
+
+
+def test_a_pasted_text_is_one_ranked_list_without_partial_labels(service):
+    # Past 30 words a query is pasted text: the articles holding any of its words,
+    # ranked, none of them "partial" (its source matches all but a few of them).
+    pasted = (
+        "Coastal flood defences failed as the storm surge reached the harbour town, "
+        "and officials said repairs to the sea wall, the pumps and the roads along the "
+        "front would take a year while families waited for news about compensation"
+    )
+    assert len(pasted.split()) > 30
+    page = service.search(SearchRequest(q=pasted, per_page=10))
+    assert ids(page)[0] == "all-three"
+    assert page.partial_articles == 0 and not page.relaxed
+    assert not any(r.partial for r in page.results)
+    assert page.total_articles == len(page.results) == 4  # every article but "none"
