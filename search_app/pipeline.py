@@ -47,6 +47,10 @@ class Ingester:
         self.report = IngestReport()
         self._batch: dict[str, tuple[StoredArticle, RawDocument]] = {}
         self._deletes: set[str] = set()
+        # Article id -> where this run first read it: a second record with the same
+        # id is refused, so the first wins every time (last-wins made each re-ingest
+        # swap the two and report an update).
+        self._seen: dict[str, str] = {}
         self._last_flush = time.monotonic()
         self.batch_size = self.max_batch_size = self.options.batch_size
         self.batch_seconds = self.options.batch_seconds
@@ -70,6 +74,7 @@ class Ingester:
         by_location = not raw.key and raw.meta.get("_identity") != "content"
         entry = self.store.find(key=raw.key, location=raw.location if by_location else None)
         if entry is not None and entry.same_as(raw, cleaning.CLEANER_VERSION):
+            self._seen.setdefault(entry.article_id, raw.location)
             self.report.unchanged += 1
             return _UNCHANGED
         return entry
@@ -78,11 +83,20 @@ class Ingester:
         self, raw: RawDocument, entry: StoreEntry | None | object, cleaned: StoredArticle | str
     ) -> None:
         """Batch a cleaned document (or record why it could not be cleaned)."""
+        named = raw.key and raw.key != raw.url and "#" in raw.location  # a JSON Lines record
         if isinstance(cleaned, str):
-            named = raw.key and raw.key != raw.url and "#" in raw.location  # a JSON Lines record
             self._fail(raw.location, f"id {raw.key!r}: {cleaned}" if named else cleaned)
             return
         stored = cleaned
+        first = self._seen.setdefault(stored.id, raw.location)
+        if first != raw.location:
+            if named:
+                self._fail(
+                    raw.location, f"id {raw.key!r} is used again; the record at {first} is kept"
+                )
+            else:
+                log.warning("%s: the same article as %s, read first; skipped", raw.location, first)
+            return
         if isinstance(entry, StoreEntry) and entry.article_id != stored.id:
             # Same source, new identity (it gained a canonical URL): drop the old one.
             self._deletes.add(entry.article_id)

@@ -106,6 +106,24 @@ def test_stated_dates_are_read_in_common_forms_and_an_unreadable_one_is_named(
     assert "line 5 (id 'ok-4')" in warnings[0] and "'2019-13-45' is not one we read" in warnings[0]
 
 
+def test_an_id_used_twice_keeps_the_first_record_every_time(tmp_path: Path):
+    # Last-wins swapped the two records on every re-ingest of an unchanged file
+    # and reported an update each time; now the repeat fails alone, by line and id.
+    src = tmp_path / "dup.jsonl"
+    src.write_text(good(1) + "\n" + good(2) + "\n" + good(3, id="ok-1", title="Dup") + "\n")
+    for run in range(3):
+        report = ingest([str(src)], tmp_path / "index", IngestOptions())
+        counts = (report.new, report.updated, report.unchanged)
+        assert counts == ((2, 0, 0) if run == 0 else (0, 0, 2)), report.as_dict()
+        assert [(f.location.rsplit("#", 1)[1], f.reason) for f in report.failed] == [
+            ("3", f"id 'ok-1' is used again; the record at {src}#1 is kept")
+        ]
+    service = SearchService(tmp_path / "index", Settings(index=tmp_path / "index", cache_size=0))
+    view = service.article("ok-1")
+    service.close()
+    assert view is not None and view.stored.article.title == "Story 1"
+
+
 def test_hostile_json_lines_fail_each_record_alone(tmp_path: Path):
     src = tmp_path / "hostile.jsonl"
     lines = [
