@@ -85,3 +85,15 @@ def test_a_pasted_text_is_one_ranked_list_without_partial_labels(service):
     assert page.partial_articles == 0 and not page.relaxed
     assert not any(r.partial for r in page.results)
     assert page.total_articles == len(page.results) == 4  # every article but "none"
+
+
+@pytest.mark.parametrize(
+    "decorated", ["storm 🌩️", "🌩️ storm", "storm ❤️", "storm 👍🏽", "storm\u200d⛈"]
+)
+def test_emoji_and_their_selectors_are_not_search_words(service, decorated):
+    # A variation selector (U+FE0F) after an emoji used to become a word no
+    # article holds: the query then found only partial matches.
+    page = service.search(SearchRequest(q=decorated, per_page=10))
+    plain = service.search(SearchRequest(q="storm", per_page=10))
+    assert ids(page) == ids(plain) and page.total_articles == plain.total_articles
+    assert not page.relaxed
