@@ -14,7 +14,7 @@ from ..models import RawDocument
 from .base import SourceError, SourceFailure, SourceOptions
 from .feeds import is_feed_bytes, read_feed
 from .files import kind_of_path, read_path
-from .jsonl import read_jsonl
+from .jsonl import read_json, read_jsonl
 from .web import fetch_url, is_url
 
 __all__ = [
@@ -58,6 +58,8 @@ def read_sources(
             kind = kind_of_path(item)
             if kind == "jsonl":
                 yield from read_jsonl(item.location, options)
+            elif kind == "json":
+                yield from read_json(item.content, item.location, options)
             elif kind == "feed":
                 yield from read_feed(item.content, item.location, options)
             else:

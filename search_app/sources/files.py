@@ -68,6 +68,8 @@ def kind_of_path(doc: RawDocument | Path) -> str:
     name = str(doc.location if isinstance(doc, RawDocument) else doc).lower()
     if name.endswith(JSONL_SUFFIXES):
         return "jsonl"
+    if name.endswith((".json", ".json.gz")):
+        return "json"
     if isinstance(doc, RawDocument) and doc.meta.get("_kind") == "feed":
         return "feed"
     return "document"

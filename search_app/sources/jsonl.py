@@ -9,6 +9,7 @@ text) fails that record alone, naming its line and, when it has one, its id.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import zlib
@@ -39,6 +40,35 @@ def read_jsonl(path: str, options: SourceOptions) -> Iterator[RawDocument | Sour
         return
     with fh:
         yield from read_jsonl_stream(fh, path, options)
+
+
+def read_json(
+    content: bytes, location: str, options: SourceOptions
+) -> Iterator[RawDocument | SourceFailure]:
+    """A .json file: one article record, or a list of them, with a JSON Lines line's fields.
+
+    Read as text, any JSON file in a folder (a data file, a config) became an
+    "article" of its braces and quotes, titled like ``{ "0004": {``.
+    """
+    try:
+        data = json.loads(content.decode("utf-8-sig", errors="replace"))
+    except RecursionError:
+        yield SourceFailure(location, "JSON nested too deeply to read")
+        return
+    except ValueError as exc:
+        reason = getattr(exc, "msg", None) or str(exc)
+        yield SourceFailure(location, f"not valid JSON ({reason[:200]})")
+        return
+    records = data if isinstance(data, list) else [data]
+    if not any(isinstance(r, dict) and ("text" in r or "html" in r) for r in records):
+        yield SourceFailure(
+            location,
+            "a .json file must hold an article record (an object with 'text' or 'html') "
+            "or a list of them; this one holds other data",
+        )
+        return
+    lines = b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in records)
+    yield from read_jsonl_stream(io.BytesIO(lines), location, options)
 
 
 def _lines(fh: IO[bytes], limit: int, location: str) -> Iterator[tuple[int, bytes | None, str]]:

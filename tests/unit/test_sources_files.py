@@ -109,3 +109,22 @@ def test_broken_feed_is_a_failure(tmp_path: Path):
     (tmp_path / "bad.rss").write_text("<rss><channel><item><title>x</title>")
     items = list(read_sources([str(tmp_path / "bad.rss")]))
     assert all(isinstance(i, SourceFailure) for i in items) and items
+
+
+def test_json_files_are_article_records_or_fail_not_text(tmp_path: Path):
+    # A .json file is read as JSON: one record, or a list of them (the JSON Lines
+    # fields); any other JSON (a data or config file in the folder) fails, where
+    # it used to become an "article" titled like '{ "0004": {'.
+    (tmp_path / "one.json").write_text(json.dumps({"id": "j1", "text": "Herons at dawn."}))
+    (tmp_path / "list.json").write_text(
+        json.dumps([{"id": "j2", "html": "<p>Cormorants</p>"}, {"id": "j3", "title": "No body"}])
+    )
+    (tmp_path / "data.json").write_text(json.dumps({"0004": {"truth": "..."}}))
+    (tmp_path / "broken.json").write_text("{broken")
+    items = list(read_sources([str(tmp_path)]))
+    docs = {i.key: i.content for i in items if isinstance(i, RawDocument)}
+    failures = {Path(f.location).name: f.reason for f in items if isinstance(f, SourceFailure)}
+    assert docs == {"j1": b"Herons at dawn.", "j2": b"<p>Cormorants</p>"}
+    assert failures["data.json"].endswith("this one holds other data")
+    assert failures["broken.json"].startswith("not valid JSON")
+    assert "has no 'text' or 'html'" in failures["list.json#2"]
