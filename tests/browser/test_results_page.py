@@ -491,3 +491,30 @@ def test_explain_lists_what_a_fuzzy_word_matched(page: Page, live_server, tmp_pa
     expect(fuzzy.locator(".expansions")).to_have_text("government")
     expect(page.locator("details.explain tr.term-prefix")).to_contain_text("diplomat")
     shot(page, tmp_path, "explain-fuzzy")
+
+
+def test_a_long_unbroken_title_wraps_on_a_phone(phone: Page, tmp_path: Path):
+    # A title with no spaces (a hash, a URL) made the results page 841 px wide
+    # on a 390 px phone: titles, links and text now wrap anywhere if they must.
+    long = "f9a" * 40
+    src = tmp_path / "long.jsonl"
+    src.write_text(
+        json.dumps(
+            {
+                "id": "long-title",
+                "url": f"https://example.com/{long}",
+                "title": f"Harbour{long}",
+                "text": f"The harbour {long} reopened after the storm.",
+            }
+        )
+        + "\n"
+    )
+    assert ingest([str(src)], tmp_path / "index").new == 1
+    server = LiveServer(tmp_path / "index")
+    try:
+        for path in ("/search?q=harbour", "/articles/long-title"):
+            phone.goto(server.url(path))
+            expect(phone.locator("main")).to_contain_text("reopened")
+            assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    finally:
+        server.stop()
