@@ -121,6 +121,8 @@ def read_file(path: Path, options: SourceOptions) -> RawDocument | SourceFailure
     except OSError as exc:
         return SourceFailure(location, f"unreadable ({exc.strerror or exc})")
     suffix = path.suffix.lower()
+    if suffix == ".gz" and not content.startswith(GZIP_MAGIC):
+        return SourceFailure(location, "named .gz but not gzip-compressed")
     if content.startswith(GZIP_MAGIC):  # story.html.gz: the page inside, under the same cap
         try:
             content = gunzip(content, location, options.max_bytes)

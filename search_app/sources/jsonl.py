@@ -110,6 +110,7 @@ def read_jsonl_stream(
     """The records of an open binary stream; the CLI's files and the API's uploads share it."""
     fetched = datetime.now(UTC)
     limit = line_limit(options)
+    records = 0
     for line_no, line, error in _lines(fh, limit, location):
         where = f"{location}#{line_no}"
         if error:
@@ -120,6 +121,7 @@ def read_jsonl_stream(
             continue
         if not line.strip():
             continue
+        records += 1
         try:
             # utf-8-sig on the first line: a file saved with a byte-order mark is still JSON Lines.
             encoding = "utf-8-sig" if line_no == 1 else "utf-8"
@@ -135,6 +137,8 @@ def read_jsonl_stream(
             yield SourceFailure(where, f"line {line_no} is not a JSON object")
             continue
         yield _record(rec, line_no, where, fetched, options)
+    if not records:  # said, as for any other empty file, not a silent "0 new"
+        yield SourceFailure(location, "empty file (no records)")
 
 
 def _record(

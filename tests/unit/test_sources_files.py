@@ -128,3 +128,18 @@ def test_json_files_are_article_records_or_fail_not_text(tmp_path: Path):
     assert failures["data.json"].endswith("this one holds other data")
     assert failures["broken.json"].startswith("not valid JSON")
     assert "has no 'text' or 'html'" in failures["list.json#2"]
+
+
+def test_empty_record_files_and_false_gzip_names_fail_with_their_reason(tmp_path: Path):
+    # An empty .jsonl used to report "0 new, 0 failed" (an empty .txt said "empty
+    # file"), and a .gz that isn't gzip was indexed as a text article.
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "blank.jsonl").write_text("\n\n")
+    (tmp_path / "fake.gz").write_bytes(b"not gzip")
+    items = list(read_sources([str(tmp_path)]))
+    assert all(isinstance(i, SourceFailure) for i in items), items
+    assert {Path(f.location).name: f.reason for f in items} == {
+        "blank.jsonl": "empty file (no records)",
+        "empty.jsonl": "empty file (no records)",
+        "fake.gz": "named .gz but not gzip-compressed",
+    }
