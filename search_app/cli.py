@@ -33,7 +33,7 @@ from .pipeline import (
     remove_article,
 )
 from .query import QueryError
-from .request import build_request
+from .request import RequestError, build_request
 from .serialize import page_as_dict
 from .service import SearchService
 from .sources import SourceFailure, read_sources
@@ -170,6 +170,20 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
         print()
 
 
+# The request checks speak the API's language (?q=, 'per_page'); the CLI's own names.
+_CLI_NAMES = {"per_page": "--per-page", "page": "--page", "sort": "--sort", "from": "--from",
+              "to": "--to", "source": "--source"}  # fmt: skip
+
+
+def _cli_words(exc: RequestError) -> str:
+    if exc.param == "q":
+        return "Add the words to search for: search-app search 'asylum diplomat'."
+    message = exc.message
+    for name, flag in _CLI_NAMES.items():
+        message = message.replace(f"'{name}'", flag)
+    return message
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     settings = args.settings
     try:
@@ -185,6 +199,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         )
         req = replace(req, nocorrect=args.nocorrect)
         page = SearchService(args.index, settings).search(req)
+    except RequestError as exc:  # a bad option: a usage error, named as the CLI spells it
+        print(f"error: {_cli_words(exc)}", file=sys.stderr)
+        return 2
     except QueryError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1

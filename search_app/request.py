@@ -110,7 +110,10 @@ def check_request(req: SearchRequest, settings: Settings) -> SearchRequest:
                 date_range(value, None)
             except QueryError as exc:
                 raise RequestError(f"'{name}': {exc.message}", name) from None
-    date_range(req.date_from, req.date_to)  # reversed?
+    try:
+        date_range(req.date_from, req.date_to)  # reversed?
+    except QueryError as exc:
+        raise RequestError(exc.message, "from") from None
     # per_page is capped, not refused: a client asking for 1000 gets the most we give.
     per_page = min(req.per_page, settings.max_per_page)
     return replace(req, per_page=per_page, q=req.q.strip())

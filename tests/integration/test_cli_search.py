@@ -45,5 +45,23 @@ def test_search_takes_dates_and_page_size(index: Path, capsys) -> None:
     ],
 )
 def test_bad_parameters_are_named(index: Path, capsys, args: list[str], message: str) -> None:
-    assert main(["search", "diplomat", "--index", str(index), *args]) == 1
+    # A bad option value is a usage error (2), as argparse's own are; a query
+    # the parser refuses is 1.
+    assert main(["search", "diplomat", "--index", str(index), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        ([""], 2, "Add the words to search for: search-app search 'asylum diplomat'."),
+        (["diplomat", "--per-page", "abc"], 2, "--per-page must be a whole number, not 'abc'."),
+        (["(diplomat"], 1, "The parenthesis at character 1 is never closed."),
+    ],
+)
+def test_cli_messages_name_the_cli_s_own_options(
+    index: Path, capsys, args: list[str], code: int, message: str
+) -> None:
+    assert main(["search", *args, "--index", str(index)]) == code
+    err = capsys.readouterr().err
+    assert message in err and "?q=" not in err and "'per_page'" not in err
