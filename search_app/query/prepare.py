@@ -194,6 +194,11 @@ def _field(text: str, i: int, m: re.Match[str], prep: Prepared, out: list[str]) 
             i,
         )
     out.append(name + ":")
+    if text[after] in "[{":  # a range, date:[2004 TO 2005]: its bounds are no search words
+        end = min((k for k in (text.find("]", after), text.find("}", after)) if k > 0), default=-1)
+        if end > 0:
+            out.append(text[after : end + 1])
+            return end + 1
     value = WORD_RE.match(text, after)
     if value and name in ("title", "text"):
         prep.words.append((name, value.group()))

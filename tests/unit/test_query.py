@@ -115,3 +115,17 @@ def test_fuzzy_prefix_longer_than_the_word_is_not_an_error(tmp_path):
     service = SearchService(tmp_path / "ix")
     for q in ("0~/2", "ab~/5", "asylum~/9"):
         assert service.search(SearchRequest(q)).total_articles >= 0
+
+
+@pytest.mark.parametrize(
+    ("q", "words"),
+    [
+        ("election date:[2004 TO 2005]", [("text", "election")]),
+        ("date:{2004 to 2005] vote", [("text", "vote")]),
+        ("title:[a TO c] x", [("text", "x")]),
+    ],
+)
+def test_a_range_s_bounds_are_not_search_words(q, words):
+    # "Explain" listed TO and 2005 as words that matched nothing.
+    prepared = prepare_query(q)
+    assert prepared.words == words and prepared.text == q
