@@ -50,6 +50,7 @@ _SYMBOLS = re.compile(
     "[\u200d\ufe00-\ufe0f\u2190-\u2bff\U0001f000-\U0001faff\U000e0000-\U000e007f"
     "\U000e0100-\U000e01ef]"
 )
+_SLASHED_NUMBERS = re.compile(r"\d+(?:/\d+)+(?![\w/])")
 _JOINERS = "-'\u2019"  # hyphen, apostrophe, right single quote
 
 
@@ -130,6 +131,12 @@ def _step(text: str, i: int, prep: Prepared, out: list[str], parens: list[int]) 
         out.append(" ")
         return i + 1
     if at_token_start:
+        m = _SLASHED_NUMBERS.match(text, i)
+        if m:  # "9/11", "24/7": one thing said, read as the phrase "9 11", not 9 AND 11
+            numbers = m.group().split("/")
+            out.append('"' + " ".join(numbers) + '"')
+            prep.words.extend(("text", n) for n in numbers)
+            return m.end()
         m = _FIELD_RE.match(text, i)
         if m:
             return _field(text, i, m, prep, out)

@@ -137,3 +137,25 @@ def test_the_last_page_offered_is_never_empty_when_copies_fold(tmp_path: Path) -
     html = app.test_client().get("/search?q=harbour&per_page=5&page=4").get_data(as_text=True)
     assert "Page 4 is past the last page of results." in html and "No articles match" not in html
     assert "page=3" in html
+
+
+def test_slashed_numbers_are_one_phrase(tmp_path: Path) -> None:
+    # "9/11" was 9 AND 11 anywhere: "Wales won 11-9 ... on 9 November" matched.
+    docs = [
+        {"id": "attacks", "title": "", "text": "Twenty years after the 9/11 attacks."},
+        {"id": "rugby", "title": "", "text": "Wales won 11-9 on 9 November, and again on 11 May."},
+        {"id": "shop", "title": "", "text": "The shop is open 24/7 now."},
+    ]
+    index = tmp_path / "index"
+    ingest([str(_jsonl(tmp_path / "n.jsonl", docs))], index, IngestOptions())
+    service = SearchService(index, Settings(index=index, cache_size=0))
+    try:
+        for q, expected in [
+            ("9/11", ["attacks"]),
+            ("9/11 attacks", ["attacks"]),
+            ("24/7", ["shop"]),
+        ]:
+            page = service.search(SearchRequest(q, per_page=10, nocorrect=True))
+            assert [r.id for r in page.results if not r.partial] == expected, q
+    finally:
+        service.close()
