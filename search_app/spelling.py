@@ -431,7 +431,10 @@ class Speller:
                 if word not in seen:
                     seen.add(word)
                     completions.append(word)
-        if _past(deadline):
+        if completions or _past(deadline):
+            # The words before it and the word being typed make a known phrase: only
+            # phrases, not the word's other completions beside them ("prime min" is
+            # "prime minister", never "prime minutes", which no article says).
             return _finish([head_text + keep_case(typed, w) for w in completions], in_quote, limit)
         singles = self.complete(folded, limit)
         if not singles and not completions and not _past(deadline):

@@ -141,6 +141,9 @@ def test_suggestions_complete_two_word_phrases_first(speller):
     out = speller.suggest_queries("prime min")
     assert out[0] == "prime minister"
     assert all(s.startswith("prime min") for s in out)
+    # Only phrases the index holds, once there are some: "prime minutes" and
+    # "prime mind" are in no article (a new user's report).
+    assert all(s.lower() in speller.phrases for s in out), out
 
 
 def test_suggestions_for_a_single_word_include_words_and_phrases(speller):
