@@ -117,6 +117,7 @@ class SearchRequest:
 class ArticleRef:
     id: str
     title: str
+    position: int | None = None  # the shared paragraph's place in that article, from 0
 
 
 @dataclass(frozen=True)

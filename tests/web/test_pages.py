@@ -66,6 +66,12 @@ def test_shared_wire_paragraph_is_shown_once_with_also_in_links(client):
     titles = result_titles(page)
     if also:
         assert also[0].get_text(strip=True) in titles
+    # Each link opens the other article at the paragraph they share.
+    for link in also:
+        path, _, anchor = link["href"].partition("#")
+        assert anchor.startswith("p-"), link["href"]
+        shared = soup(client.get(path)).select_one(f"#{anchor}")
+        assert shared is not None and "Deputy Chief of Mission" in shared.get_text(), anchor
 
 
 def test_source_facet_narrows_the_results(client):

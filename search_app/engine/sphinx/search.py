@@ -105,7 +105,8 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         self._doc_count: int | None = None
         self._mean: float | None = None
         self._partial_shards: set[int] = set()
-        self._copies: dict[str, tuple[tuple[str, str], ...]] = {}  # fingerprint -> (id, title)
+        # fingerprint -> (article id, title, the paragraph's position) of every carrier
+        self._copies: dict[str, tuple[tuple[str, str, int], ...]] = {}
         self._allow_partial = False
         self._memo_key: SearchSpec | None = None
         self._memo: dict[tuple[Any, ...], Any] = {}
@@ -543,9 +544,9 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         if fingerprint not in self._copies:
             self._look_up_copies([fingerprint])
         refs = []
-        for aid, title in self._copies.get(fingerprint, ()):
+        for aid, title, position in self._copies.get(fingerprint, ()):
             if aid != article_id:
-                refs.append(ArticleRef(aid, title))
+                refs.append(ArticleRef(aid, title, position))
                 if len(refs) >= limit:
                     break
         return tuple(refs)
@@ -557,17 +558,18 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
             return
         words = " | ".join("=" + fingerprint_word(f) for f in wanted)
         rows = self._run(
-            f"SELECT fingerprint, article_key, article_id, meta FROM {self.cluster.index} "
-            f"WHERE MATCH(%s) ORDER BY article_key ASC LIMIT 0, {COPIES_LIMIT}"
+            f"SELECT fingerprint, article_key, article_id, meta, position FROM "
+            f"{self.cluster.index} WHERE MATCH(%s) ORDER BY article_key ASC LIMIT 0, {COPIES_LIMIT}"
             + self._options(COPIES_LIMIT, False),
             [f"@fingerprint_words ({words})"],
         )
-        found: dict[str, dict[str, str]] = {f: {} for f in wanted}
-        for fp, _key, aid, meta in rows.rows:
+        found: dict[str, dict[str, tuple[str, int]]] = {f: {} for f in wanted}
+        for fp, _key, aid, meta, position in rows.rows:
             if str(fp) in found:
-                found[str(fp)].setdefault(str(aid), json.loads(meta or "{}").get("title", ""))
+                title = json.loads(meta or "{}").get("title", "")
+                found[str(fp)].setdefault(str(aid), (title, int(position)))
         for fp, articles in found.items():
-            self._copies[fp] = tuple(articles.items())
+            self._copies[fp] = tuple((aid, t, pos) for aid, (t, pos) in articles.items())
 
     def counts(self) -> tuple[int, int, int]:
         """(articles, paragraphs, sources) the cluster holds."""

@@ -253,11 +253,13 @@ class WhooshReader(EngineReader):
                 continue
             if reader.is_deleted(other_doc):
                 continue
-            if reader.stored_fields(other_doc).get("fingerprint") != fingerprint:
+            fields = reader.stored_fields(other_doc)
+            if fields.get("fingerprint") != fingerprint:
                 continue
             other = tables.article_ids[number]
             seen.add(other)
-            refs.append(ArticleRef(other, self._article_data(number).get("title", "")))
+            title = self._article_data(number).get("title", "")
+            refs.append(ArticleRef(other, title, fields.get("position")))
             if len(refs) >= limit:
                 break
         return tuple(refs)
