@@ -309,7 +309,16 @@ def _result_page() -> dict[str, Any]:
 
 
 def _article_result() -> dict[str, Any]:
-    ref = _object({"id": {"type": "string"}, "title": {"type": "string"}})
+    ref = _object(
+        {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "position": {
+                "type": ["integer", "null"],
+                "description": "0-based: where that article holds the shared paragraph",
+            },
+        }
+    )
     duplicate = _object(
         {
             "id": {"type": "string"},
