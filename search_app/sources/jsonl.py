@@ -22,6 +22,9 @@ from ..models import RawDocument
 from .base import SourceFailure, SourceOptions
 
 META_FIELDS = ("title", "date", "url", "source", "author", "dateline", "category")
+
+log = logging.getLogger(__name__)
+
 _SKIP_CHUNK = 1 << 20  # an over-long line is skipped this much at a time
 
 
@@ -91,9 +94,6 @@ def _lines(fh: IO[bytes], limit: int, location: str) -> Iterator[tuple[int, byte
             yield line_no + 1, None, f"unreadable ({exc})"
             return
         yield line_no, line, ""
-
-
-log = logging.getLogger(__name__)
 
 
 def _record_id(rec: dict[str, Any]) -> str:
