@@ -43,13 +43,6 @@ class Prepared:
 _FIELD_RE = re.compile(r"(?<![\w.:/])([A-Za-z_]+):")
 WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-# Emoji and other symbols, with what builds emoji (variation selectors, the zero-width
-# joiner, skin tones, tags): never part of an indexed word, so spaces. Left in, a
-# variation selector (U+FE0F, as in "🗳️") became a search word that nothing holds.
-_SYMBOLS = re.compile(
-    "[\u200d\ufe00-\ufe0f\u2190-\u2bff\U0001f000-\U0001faff\U000e0000-\U000e007f"
-    "\U000e0100-\U000e01ef]"
-)
 _SLASHED_NUMBERS = re.compile(r"\d+(?:/\d+)+(?![\w/])")
 _JOINERS = "-'\u2019"  # hyphen, apostrophe, right single quote
 
@@ -70,7 +63,6 @@ def prepare_query(
             "Shorten it to the words that matter."
         )
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\x00", " ")
-    text = _SYMBOLS.sub(" ", text)
     plain = is_pasted_text(text)
     if plain:
         words, filters = plain_words(text)

@@ -9,7 +9,6 @@ text) fails that record alone, naming its line and, when it has one, its id.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import logging
 import zlib
@@ -70,8 +69,13 @@ def read_json(
             "or a list of them; this one holds other data",
         )
         return
-    lines = b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in records)
-    yield from read_jsonl_stream(io.BytesIO(lines), location, options)
+    fetched = datetime.now(UTC)
+    for number, rec in enumerate(records, 1):  # numbered as a JSON Lines file's lines
+        where = f"{location}#{number}"
+        if isinstance(rec, dict):
+            yield _record(rec, number, where, fetched, options)
+        else:
+            yield SourceFailure(where, f"line {number} is not a JSON object")
 
 
 def _lines(fh: IO[bytes], limit: int, location: str) -> Iterator[tuple[int, bytes | None, str]]:

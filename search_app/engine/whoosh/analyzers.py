@@ -8,20 +8,27 @@ package existed name ``search_app.analysis`` instead, which forwards here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
-from nltk.tokenize.regexp import RegexpTokenizer
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from ...analysis import TOKEN_PATTERN, fold, plain_positions, stem, term_positions
 
 
 class NltkTokenizer(Tokenizer):
-    """Whoosh tokenizer over NLTK's RegexpTokenizer, with character offsets for highlighting."""
+    """Whoosh tokenizer over analysis.py's word pattern, with character offsets.
+
+    The words are found with Python's ``re``, as analysis.py finds them for
+    the index and the highlighter. NLTK's RegexpTokenizer (the name's origin,
+    kept: schemas pickle it) compiles with the ``regex`` module, whose word class
+    also takes combining marks: the query parser read the variation selector
+    of "🗳️" (U+FE0F) as a word that no indexed paragraph holds.
+    """
 
     def __init__(self, pattern: str = TOKEN_PATTERN) -> None:
         self.pattern = pattern
-        self._tokenizer = RegexpTokenizer(pattern)
+        self._regexp = re.compile(pattern)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NltkTokenizer) and other.pattern == self.pattern
@@ -60,7 +67,8 @@ class NltkTokenizer(Tokenizer):
             yield t
             return
         pos = start_pos
-        for start, end in self._tokenizer.span_tokenize(value):
+        for m in self._regexp.finditer(value):
+            start, end = m.span()
             t.text = value[start:end]
             t.boost = 1.0
             if keeporiginal:
