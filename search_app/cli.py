@@ -172,7 +172,7 @@ def _print_article(doc: dict[str, Any], explain: bool) -> None:
 
 # The request checks speak the API's language (?q=, 'per_page'); the CLI's own names.
 _CLI_NAMES = {"per_page": "--per-page", "page": "--page", "sort": "--sort", "from": "--from",
-              "to": "--to", "source": "--source"}  # fmt: skip
+              "to": "--to"}  # fmt: skip
 
 
 def _cli_words(exc: RequestError) -> str:

@@ -437,7 +437,7 @@ class Speller:
             # "prime minister", never "prime minutes", which no article says).
             return _finish([head_text + keep_case(typed, w) for w in completions], in_quote, limit)
         singles = self.complete(folded, limit)
-        if not singles and not completions and not _past(deadline):
+        if not singles and not _past(deadline):
             # A typo in the word being typed; a shorter word is no completion
             # of it ("myanm" is not "many").
             fix = self.correct(typed)

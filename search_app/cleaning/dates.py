@@ -192,7 +192,7 @@ def parse_date(value: str | None) -> datetime | None:
 # A number stated as a date is a Unix time, in milliseconds from this size on
 # (1973 in milliseconds; in seconds it would be the year 5138), or a year.
 _MILLISECONDS_FROM = 100_000_000_000
-_EPOCH_DIGITS = re.compile(r"-?\d{9,13}")
+_NUMBER_DATE = re.compile(r"\d{4}|-?\d{9,13}")
 
 
 def stated_date(value: object) -> datetime | None:
@@ -207,9 +207,7 @@ def stated_date(value: object) -> datetime | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"\d{4}", text):
-            value = int(text)
-        elif _EPOCH_DIGITS.fullmatch(text):
+        if _NUMBER_DATE.fullmatch(text):  # a year, or a Unix time
             value = int(text)
         else:
             return parse_date(text)

@@ -118,3 +118,19 @@ def test_a_date_limit_that_leaves_nothing_says_how_many_undated_articles_it_left
         assert counts == (found, partial, 5), query
     page = client.get("/search", query_string={"q": "election", "from": "2005", "to": "2005"})
     assert "5 undated articles" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "sphinx"])
+def test_an_article_page_opens_for_a_query_of_dates_alone(cluster, tmp_path: Path, engine: str):
+    # On the cluster the page's matching paragraphs were asked with an empty
+    # match in parentheses, "() (@article_words ...)", which searchd refuses.
+    jsonl = tmp_path / "one.jsonl"
+    jsonl.write_text(json.dumps({"id": "d1", "date": "2011-05-02", "text": "One.\n\nTwo."}) + "\n")
+    setting = sphinx_setting(cluster) if engine == "sphinx" else "whoosh"
+    assert ingest([str(jsonl)], tmp_path / "index", IngestOptions(engine=setting, workers=1)).ok
+    app = create_app(
+        {"INDEX": str(tmp_path / "index"), "ENGINE": setting, "TESTING": True, "RATE_LIMIT": 0}
+    )
+    resp = app.test_client().get("/api/articles/d1", query_string={"q": "date:2011"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["hit_positions"] == []  # no words to mark, on either engine

@@ -19,7 +19,7 @@ from ...query.tree import Node
 from ..base import ArticleGroup
 from ..whoosh.documents import article_from_stored_fields
 from .compile import Unsatisfiable
-from .rows import article_key, article_match
+from .rows import article_key, article_match, within_articles
 
 MAX_ARTICLE_ROWS = 100_000  # paragraphs of one article (article page)
 FINGERPRINT_BATCH = 200  # articles whose fingerprints one statement reads
@@ -95,7 +95,7 @@ class ArticleReads:
         except Unsatisfiable:
             return ()
         sel, where, args = self._where(
-            f"({compiled.match}) ({article_match([article_key(article_id)])})",
+            within_articles(compiled.match, [article_key(article_id)]),
             frozenset(),
             tuple(dates) + compiled.dates,
             f"article_key = {article_key(article_id)}",

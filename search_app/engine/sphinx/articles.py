@@ -42,15 +42,15 @@ from ..article_score import ArticleStats, article_bm25, combine, soft_max
 from .client import Result
 from .compile import sphinx_word
 from .match import escape
+from .ranking import FIELD_WEIGHTS
 from .reader import AGENT_RETRIES
 
 RERANKED = 1000
 TITLE_UNIT = 100_000
 _FREQUENCY_OPTIONS = (
-    "ranker=expr('sum(hit_count*user_weight)'), "
-    f"field_weights=(title={TITLE_UNIT}, text=1, source_words=0, fingerprint_words=0, "
-    "article_words=0), "
-    f"retry_count={AGENT_RETRIES}"
+    "ranker=expr('sum(hit_count*user_weight)'), field_weights=("
+    + ", ".join(f"{f}={w}" for f, w in {**FIELD_WEIGHTS, "title": TITLE_UNIT}.items())
+    + f"), retry_count={AGENT_RETRIES}"
 )
 DF_ENTRIES = 100_000  # words whose article frequency a reader remembers
 

@@ -60,9 +60,9 @@ class OldCluster(SphinxError):
     when searchd creates it), so the way out is a new index from the raw store.
     """
 
-    def __init__(self, node: str, message: str, missing: str) -> None:
+    def __init__(self, node: str, message: str) -> None:
         super().__init__(
-            f"{node}: {message}; the cluster's index was made before {missing}: "
+            f"{node}: {message}; the cluster's index was made before {LAYOUT}: "
             "run `search-app cluster init` again and `search-app reindex`"
         )
 
@@ -73,7 +73,7 @@ def old_cluster(exc: QueryFailed) -> OldCluster | None:
     # index_field_lengths missing: title_len names the field, not a number.
     signs = ("unknown column", "no field", "numeric operation applied to non-numeric")
     if any(sign in exc.message for sign in signs):
-        return OldCluster(exc.node, exc.message, LAYOUT)
+        return OldCluster(exc.node, exc.message)
     return None
 
 

@@ -12,15 +12,12 @@ of ``index_field_lengths``).
 
 from __future__ import annotations
 
+from ...cluster.config import FIELDS
+
 # The headline counts as much as the text (as on Whoosh: syntax.TITLE_BOOST);
-# the source name only filters.
-FIELD_WEIGHTS = {
-    "title": 1,
-    "text": 1,
-    "source_words": 0,
-    "fingerprint_words": 0,
-    "article_words": 0,
-}
+# every other field (source name, fingerprints, article words) only finds rows.
+# Every field is named: searchd weighs a field left out as 1.
+FIELD_WEIGHTS = {field: int(field in ("title", "text")) for field in FIELDS}
 # k1 1.2, b 0.75 as on Whoosh, summed over the fields a word matched in, the
 # paragraph's length (headline + text) against the cluster's mean. Per field:
 # the matched words' summed IDF times one saturation at their mean count

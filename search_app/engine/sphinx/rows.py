@@ -80,6 +80,12 @@ def article_match(keys: list[int]) -> str:
     return "@article_words " + (words[0] if len(words) == 1 else "(" + " | ".join(words) + ")")
 
 
+def within_articles(match: str, keys: list[int]) -> str:
+    """``match`` limited to these articles' rows through their article words; all their
+    rows when ``match`` is empty (a query of dates alone)."""
+    return f"({match}) {article_match(keys)}" if match else article_match(keys)
+
+
 def row_id(article_id: str, position: int) -> int:
     return _hash63(f"p:{article_id}/{position}")
 
@@ -106,13 +112,9 @@ for _char, _escaped in {
     _QUOTE[ord(_char)] = _escaped
 
 
-def sql_literal(value: str | int) -> str:
-    """A value as SphinxQL reads it in VALUES (...): ints bare, strings quoted."""
-    if type(value) is int:
-        return str(value)
-    if isinstance(value, str):
-        return "'" + value.translate(_QUOTE) + "'"
-    raise TypeError(f"no SphinxQL literal for {type(value).__name__}")
+def sql_literal(value: str) -> str:
+    """A string as SphinxQL reads it in VALUES (...) (numbers go in bare)."""
+    return "'" + value.translate(_QUOTE) + "'"
 
 
 def epoch(dt: datetime) -> int:

@@ -54,7 +54,7 @@ from .facets import MONTHS, Facets, collect_facets
 from .lexicon import Lexicon
 from .ranking import WEIGHT_SCALE, mean_length_sql, ranked_options
 from .reader import AGENT_RETRIES, FACET_LIMIT, WARNING_RETRIES, ClusterReader
-from .rows import article_match, epoch, fingerprint_word, source_key
+from .rows import epoch, fingerprint_word, source_key, within_articles
 
 log = logging.getLogger(__name__)
 
@@ -351,8 +351,11 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
         """Articles of ``p``'s set that a date limit left out for having no date."""
         if not spec.filters.dates or not p.match:  # a date inside an OR is a query clause
             return 0
-        sel, where, args = self._where(p.match, spec.filters.sources, (), "year = 0")
-        return self._distinct_articles(sel, where, args)
+        key = ("undated", p.match)  # the same for every widening of one search's window
+        if key not in self._memo:
+            sel, where, args = self._where(p.match, spec.filters.sources, (), "year = 0")
+            self._memo[key] = self._distinct_articles(sel, where, args)
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def _pass(
         self, spec: SearchSpec, q: Node, exact: tuple[str, ...], exclude: tuple[int, ...]
@@ -479,7 +482,7 @@ class SphinxReader(ArticleReads, Lexicon, EngineReader):
             return {}
         extra = f"article_key IN ({','.join(map(str, keys))})"
         # Through the articles' own words: the filter alone reads every match (16 -> 5 ms at 1M).
-        own = f"({compiled.match}) {article_match(keys)}" if compiled.match else article_match(keys)
+        own = within_articles(compiled.match, keys)
         sel, where, args = self._where_for(spec, own, compiled, extra)
         rows = self._run(
             f"SELECT article_key, COUNT(*) AS n{sel} FROM {self.cluster.index}{where} "
